@@ -1,0 +1,3 @@
+from pjbuild.cli import main
+
+raise SystemExit(main())

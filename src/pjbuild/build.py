@@ -1,0 +1,231 @@
+"""The one build path: plan -> cache -> steps -> verify -> tests -> atomic publish.
+
+The CLI, the Conan recipe and the wheel build all call ``run_build``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pjbuild import __version__
+from pjbuild.cache import Cache, write_json_atomic
+from pjbuild.engines.autotools import AutotoolsEngine
+from pjbuild.errors import TestFailureError, ToolMissingError
+from pjbuild.manifest import file_digests, make_manifest
+from pjbuild.plan import BuildPlan
+from pjbuild.runners import runner_for
+from pjbuild.sources import extract
+from pjbuild.steplog import StepLog
+from pjbuild.testsuites import SuiteResult, TestResult, TestTree, collect_test_tree, run_suite
+from pjbuild.verify import check, check_configured, probe
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class BuildOptions:
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    force: bool = False
+    ccache: bool = True
+
+
+@dataclass
+class BuildOutcome:
+    plan: BuildPlan
+    artifact: Path
+    cache_hit: bool
+    manifest: dict[str, Any]
+    suite: SuiteResult | None
+    duration_s: float
+
+    def summary(self) -> dict[str, Any]:
+        tests = (
+            self.suite.summary()
+            if self.suite
+            else {"suite": "none", "runner": "", "passed": 0, "failed": 0, "skipped": 0, "known": 0}
+        )
+        return {
+            "artifact": str(self.artifact),
+            "cache_hit": self.cache_hit,
+            "target": self.plan.target.name,
+            "inputs_digest": self.plan.digest,
+            "version": self.plan.source.version.version,
+            "preset": self.plan.preset.name,
+            "tls": self.manifest["tls"],
+            "endianness": self.manifest["endianness"],
+            "tests": tests,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def run_build(plan: BuildPlan, opts: BuildOptions, say: Say = _quiet) -> BuildOutcome:
+    start = time.monotonic()
+    cache = Cache.default()
+    with cache.lock(plan.digest, on_wait=lambda: say("waiting for another build of these inputs")):
+        manifest = None if opts.force else cache.lookup(plan.digest)
+        if manifest is not None:
+            suite = _suite_for_hit(plan, cache, manifest, say)
+            return _finish(plan, cache.artifact(plan.digest), True, manifest, suite, start)
+        manifest, suite = _build(plan, opts, cache, say)
+        artifact = cache.publish(cache.work(plan.digest) / "stage", plan.digest)
+        shutil.rmtree(cache.work(plan.digest), ignore_errors=True)
+        return _finish(plan, artifact, False, manifest, suite, start)
+
+
+def _finish(
+    plan: BuildPlan,
+    artifact: Path,
+    hit: bool,
+    manifest: dict[str, Any],
+    suite: SuiteResult | None,
+    start: float,
+) -> BuildOutcome:
+    return BuildOutcome(plan, artifact, hit, manifest, suite, time.monotonic() - start)
+
+
+def check_tools(plan: BuildPlan) -> None:
+    tools = dict(plan.target.tool_packages)
+    compilers = plan.target.compilers
+    for exe in (compilers.cc, compilers.cxx, compilers.ar, compilers.ranlib, "make", "patch"):
+        if not shutil.which(exe):
+            package = tools.get(exe, "")
+            raise ToolMissingError(
+                f"{exe} not found (needed for target {plan.target.name})",
+                hint=(f"install {package}: " if package else "")
+                + f"`pjbuild doctor --target {plan.target.name} --install`",
+            )
+    if plan.target.runner.command and not shutil.which(plan.target.runner.command[0]):
+        raise ToolMissingError(
+            f"{plan.target.runner.command[0]} not found (runs the tests on {plan.target.name})",
+            hint=f"`pjbuild doctor --target {plan.target.name} --install`",
+        )
+
+
+def _build(
+    plan: BuildPlan, opts: BuildOptions, cache: Cache, say: Say
+) -> tuple[dict[str, Any], SuiteResult | None]:
+    check_tools(plan)
+    work = cache.fresh_work(plan.digest)
+    stage = work / "stage"
+    stage.mkdir()
+    log = StepLog(stage / "logs" / "build.log")
+    log.note(f"pjbuild {__version__} build of {plan.target.name}, inputs digest {plan.digest}")
+    say(f"extracting {plan.source.path.name}")
+    t0 = time.monotonic()
+    src = extract(plan.source.path, work / "src")
+    log.durations["extract"] = round(time.monotonic() - t0, 3)
+    for patch in plan.source.version.patches:
+        say(f"applying {patch.file.name}")
+        log.run(f"patch {patch.file.name}", ["patch", "-p1", "--forward", "--batch", "-i",
+                                              str(patch.file)], src, {})
+    (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
+    (stage / "config_site.h").write_text(plan.header)
+    engine = AutotoolsEngine(log, ccache=opts.ccache)
+    say("configure: " + " ".join(plan.configure_args))
+    engine.configure(plan, src)
+    check_configured(plan, src)
+    say(f"make -j{opts.jobs}")
+    engine.build(plan, src, opts.jobs)
+    say("install")
+    engine.install(plan, src, stage / "prefix")
+    collect_test_tree(src, stage / "tests", plan.catalog)
+
+    runner = runner_for(plan.target)
+    say(f"verifying on the target ({runner.describe()})")
+    verified = probe(plan, TestTree(stage / "tests"), runner)
+    tls = {"requested": plan.tls.backend, "verified": verified.tls_backend == plan.tls.backend,
+           "compiled": verified.tls_backend, "on_target_test": "not-run"}
+    endianness = {"expected": plan.target.endianness,
+                  "verified": verified.endianness == plan.target.endianness}
+    check(plan, verified)
+
+    suite = _run_tests(plan, stage, work / "testrun", say)
+    if suite is not None:
+        tls["on_target_test"] = _tls_test_state(suite)
+    manifest = make_manifest(plan, tls=tls, endianness=endianness, durations=log.durations,
+                             config=verified.config)
+    manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
+    manifest["files"] = file_digests(stage)
+    write_json_atomic(stage / "manifest.json", manifest)
+    if suite is not None:
+        _raise_on_failures(suite, stage / "logs" / "tests", kept=stage)
+    return manifest, suite
+
+
+def _run_tests(plan: BuildPlan, stage: Path, run_dir: Path, say: Say) -> SuiteResult | None:
+    """Run the suite on a scratch copy of the artifact's test tree (tests write files)."""
+    if plan.tests == "none":
+        return None
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    shutil.copytree(stage / "tests", run_dir, symlinks=True)
+    runner = runner_for(plan.target)
+    say(f"running the {plan.tests} test suite ({runner.describe()})")
+
+    def show(item: TestResult) -> None:
+        say(f"  {item.status:7} {item.program} {item.test} {item.duration_s:.1f}s {item.reason}")
+
+    try:
+        return run_suite(plan.tests, TestTree(run_dir), runner, plan.target, plan.catalog,
+                         stage / "logs" / "tests", show)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _tls_test_state(suite: SuiteResult) -> str:
+    for r in suite.results:
+        if r.test == "ssl_sock_test" and r.status in ("passed", "failed", "known"):
+            return "passed" if r.status == "passed" else "failed"
+    return "not-run"
+
+
+def _raise_on_failures(suite: SuiteResult, logs: Path, kept: Path) -> None:
+    failed = [r for r in suite.results if r.status == "failed"]
+    if failed:
+        names = ", ".join(f"{r.program}:{r.test}" for r in failed)
+        raise TestFailureError(
+            f"{len(failed)} test(s) failed: {names}",
+            hint=f"logs in {logs}; the artifact was not published (kept in {kept}). "
+            "A failure that is the target's, not the build's, goes into the target file's "
+            "[tests.known_failures] with its reason",
+            details="\n".join(f"{r.program}:{r.test}: {r.reason}" for r in failed),
+        )
+
+
+def _suite_for_hit(
+    plan: BuildPlan, cache: Cache, manifest: dict[str, Any], say: Say
+) -> SuiteResult | None:
+    """A cache hit reuses passing results of the same suite, else runs it on the artifact."""
+    if plan.tests == "none":
+        return None
+    recorded = manifest.get("tests", {}).get(plan.tests)
+    if recorded and recorded.get("failed") == 0:
+        suite = SuiteResult(plan.tests, recorded["runner"], notes=recorded.get("notes", []))
+        suite.results = [TestResult(**r) for r in recorded["results"]]
+        return suite
+    artifact = cache.artifact(plan.digest)
+    work = cache.fresh_work(plan.digest)
+    try:
+        suite = _run_tests(plan, artifact, work / "testrun", say)
+        assert suite is not None
+        manifest.setdefault("tests", {})[plan.tests] = suite.to_json()
+        if manifest["tls"].get("on_target_test") != "passed":
+            manifest["tls"]["on_target_test"] = _tls_test_state(suite)
+        write_json_atomic(artifact / "manifest.json", manifest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _raise_on_failures(suite, artifact / "logs" / "tests", kept=artifact)
+    return suite
+
+
+__all__ = ["BuildOptions", "BuildOutcome", "run_build"]

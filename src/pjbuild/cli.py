@@ -1,0 +1,294 @@
+"""The command line: parse, call, print, exit code. No build logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pjbuild import __version__
+from pjbuild.errors import PjbuildError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--toolchains-dir", action="append", type=Path, default=[],
+                   help="extra folder of target TOML files (also PJBUILD_TOOLCHAINS_PATH)")
+    p.add_argument("--presets-dir", action="append", type=Path, default=[],
+                   help="extra folder of preset TOML files (also PJBUILD_PRESETS_PATH)")
+
+
+def _plan_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", required=True, help="target name, or 'host'")
+    p.add_argument("--preset", default="default")
+    p.add_argument("--tls", default=None, help="openssl|gnutls|mbedtls|none (default: target's)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a managed config_site.h option (see `pjbuild options`)")
+    p.add_argument("--set-raw", action="append", default=[], metavar="NAME=VALUE",
+                   help="define an unmanaged macro (C identifier = one-line constant)")
+    p.add_argument("--version", dest="pj_version", default=None,
+                   help="pjproject version from the versions table (default: newest offline)")
+    p.add_argument("--source", default=None, help="a pjproject archive path or URL")
+    p.add_argument("--tests", default="quick", help="quick|full|none")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="pjbuild", description=__doc__)
+    ap.add_argument("-V", "--pjbuild-version", action="version", version=f"pjbuild {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    for name, help_text in (("targets", "list targets"), ("presets", "list presets"),
+                            ("options", "list the config_site.h option schema")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--json", action="store_true")
+        _common(p)
+
+    p = sub.add_parser("plan", help="print config_site.h, configure command and test plan")
+    _plan_args(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--digest", action="store_true", help="print only the inputs digest")
+    _common(p)
+
+    p = sub.add_parser("build", help="build, verify on the target, test and publish")
+    _plan_args(p)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--force", action="store_true", help="rebuild even on a cache hit")
+    p.add_argument("--no-ccache", action="store_true", help="do not use ccache")
+    p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    _common(p)
+
+    p = sub.add_parser("doctor", help="what a target needs and which package provides it")
+    p.add_argument("--target", default="host")
+    p.add_argument("--tls", default=None)
+    p.add_argument("--install", action="store_true", help="apt-get install what is missing")
+    p.add_argument("--optional", action="store_true", help="with --install: optional libraries too")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        handler = _HANDLERS[args.command]
+        return handler(args)
+    except PjbuildError as exc:
+        err.print(f"[bold red]error:[/] {exc.summary}", markup=True, highlight=False)
+        if exc.hint:
+            err.print(f"fix: {exc.hint}", markup=False)
+        if exc.details:
+            err.print(exc.details, markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        return 130
+
+
+def _request(args: argparse.Namespace) -> Any:
+    from pjbuild.plan import Request
+
+    return Request(
+        target=args.target,
+        preset=args.preset,
+        tls=args.tls,
+        sets=tuple(args.sets),
+        set_raw=tuple(args.set_raw),
+        version=args.pj_version,
+        source=args.source,
+        tests=args.tests,
+        toolchains_dirs=tuple(args.toolchains_dir),
+        presets_dirs=tuple(args.presets_dir),
+    )
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from pjbuild.targets import host_target_name, load_targets
+
+    targets = load_targets(args.toolchains_dir)
+    try:
+        host = host_target_name(targets)
+    except PjbuildError:
+        host = ""
+    rows = [
+        {"name": t.name, "status": t.status, "arch": t.arch, "triplet": t.triplet,
+         "endianness": t.endianness, "runner": t.runner.kind, "tls_default": t.tls_default,
+         "tls_backends": list(t.tls_backends), "host": t.name == host,
+         "description": t.description, "reason": t.reason, "file": str(t.path)}
+        for t in sorted(targets.values(), key=lambda t: t.name)
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table("target", "status", "arch", "endian", "runner", "TLS", "description")
+    for r in rows:
+        name = r["name"] + (" (host)" if r["host"] else "")
+        table.add_row(name, r["status"], r["arch"], r["endianness"], r["runner"],
+                      ",".join(r["tls_backends"]), r["description"] or r["reason"])
+    out.print(table)
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    from pjbuild.options import load_presets, load_schema
+
+    presets = load_presets(load_schema(), args.presets_dir)
+    rows = [{"name": p.name, "description": p.description, "cflags": list(p.cflags),
+             "options": dict(p.options), "notes": p.notes.strip(), "file": str(p.path)}
+            for p in presets.values()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table("preset", "description", "cflags", "options")
+    for r in rows:
+        opts = " ".join(f"{k}={_show(v)}" for k, v in r["options"].items())
+        table.add_row(r["name"], r["description"], " ".join(r["cflags"]), opts)
+    out.print(table)
+    return 0
+
+
+def _show(v: Any) -> str:
+    return ("1" if v else "0") if isinstance(v, bool) else str(v)
+
+
+def cmd_options(args: argparse.Namespace) -> int:
+    from pjbuild.options import load_schema
+
+    schema = load_schema()
+    rows = [{"name": o.name, "type": o.type, "default": o.default, "allowed": o.allowed_text(),
+             "upstream": o.upstream, "managed_by": o.managed_by,
+             "implies": {k: list(v) for k, v in o.implies}, "description": o.description}
+            for o in schema.options.values()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table("option", "type", "allowed", "upstream default", "description")
+    for r in rows:
+        desc = r["description"] + (f" [set by --{r['managed_by']}]" if r["managed_by"] else "")
+        table.add_row(r["name"], r["type"], r["allowed"], r["upstream"], desc)
+    out.print(table)
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from pjbuild.plan import make_plan
+
+    plan = make_plan(_request(args))
+    if args.digest:
+        print(plan.digest)
+        return 0
+    suite = plan.catalog.suites.get(plan.tests)
+    test_plan = {p: list(t) for p, t in suite.tests} if suite and not suite.all else (
+        "every test each program lists" if suite else "none")
+    data = {
+        "target": plan.target.name,
+        "inputs_digest": plan.digest,
+        "source": {"version": plan.source.version.version, "file": str(plan.source.path),
+                   "sha256": plan.source.sha256},
+        "patches": [p.file.name for p in plan.source.version.patches],
+        "tls": plan.tls.backend,
+        "config_site_h": plan.header,
+        "configure": plan.configure_command(),
+        "env": dict(plan.env),
+        "tree": [{"component": d.component, "action": d.action, "detail": d.detail}
+                 for d in plan.tree],
+        "tests": {"suite": plan.tests, "runner": plan.target.runner.kind, "plan": test_plan},
+    }
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    out.print(f"# target {plan.target.name}, pjproject {plan.source.version.version}, "
+              f"inputs digest {plan.digest}", markup=False)
+    out.print("\n## config_site.h\n", markup=False)
+    out.print(plan.header, markup=False)
+    out.print("## configure\n", markup=False)
+    env = " ".join(f"{k}={json.dumps(v) if ' ' in v else v}" for k, v in plan.env)
+    out.print(f"{env} {' '.join(plan.configure_command())}\n", markup=False)
+    out.print("## tree\n", markup=False)
+    for d in plan.tree:
+        out.print(f"- {d.component}: {d.action} ({d.detail})", markup=False)
+    out.print(f"\n## tests: {plan.tests} (runner: {plan.target.runner.kind})\n", markup=False)
+    if isinstance(test_plan, dict):
+        for prog, tests in test_plan.items():
+            out.print(f"- {prog}: {' '.join(tests)}", markup=False)
+    else:
+        out.print(f"- {test_plan}", markup=False)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pjbuild.build import BuildOptions, run_build
+    from pjbuild.plan import make_plan
+
+    def say(text: str) -> None:
+        err.print(f"[pjbuild] {text}", markup=False)
+
+    plan = make_plan(_request(args))
+    say(f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "
+        f"inputs digest {plan.digest}")
+    outcome = run_build(
+        plan, BuildOptions(jobs=args.jobs, force=args.force, ccache=not args.no_ccache), say
+    )
+    summary = outcome.summary()
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        t = summary["tests"]
+        out.print(
+            f"{'cache hit' if outcome.cache_hit else 'built'}: {summary['artifact']}\n"
+            f"TLS {summary['tls']['requested']} verified={summary['tls']['verified']}; "
+            f"tests ({t['suite']}): {t['passed']} passed, {t['failed']} failed, "
+            f"{t['skipped']} skipped, {t['known']} known; {summary['duration_s']:.1f}s",
+            markup=False,
+        )
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from pjbuild.doctor import install, missing_packages, requirements
+    from pjbuild.targets import load_targets, resolve_target
+
+    target = resolve_target(args.target, load_targets(args.toolchains_dir))
+    reqs = requirements(target, args.tls)
+    if args.install:
+        install(missing_packages(reqs, include_optional=args.optional))
+        reqs = requirements(target, args.tls)
+    if args.json:
+        print(json.dumps([r.__dict__ for r in reqs], indent=2))
+    else:
+        table = Table("needs", "kind", "required", "status", "Debian/Ubuntu package")
+        for r in reqs:
+            table.add_row(r.what, r.kind, "yes" if r.required else "optional",
+                          "ok" if r.present else "MISSING", r.package)
+        out.print(f"target {target.name} ({target.description})", markup=False)
+        out.print(table)
+    missing = [r for r in reqs if r.required and not r.present]
+    if missing:
+        pkgs = missing_packages(reqs)
+        err.print(f"error: {len(missing)} required item(s) missing for {target.name}",
+                  markup=False)
+        err.print(f"fix: pjbuild doctor --target {target.name} --install"
+                  + (f"  (apt-get install {' '.join(pkgs)})" if pkgs else ""), markup=False)
+        return 4
+    return 0
+
+
+_HANDLERS = {
+    "targets": cmd_targets,
+    "presets": cmd_presets,
+    "options": cmd_options,
+    "plan": cmd_plan,
+    "build": cmd_build,
+    "doctor": cmd_doctor,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

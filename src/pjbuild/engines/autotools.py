@@ -1,0 +1,56 @@
+"""pjproject's autoconf build: ./configure, make, make install."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pjbuild.plan import BuildPlan
+from pjbuild.steplog import StepLog
+
+
+@dataclass
+class AutotoolsEngine:
+    log: StepLog
+    ccache: bool = True
+    name: str = "autotools"
+
+    def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
+        env = dict(plan.env)
+        if self.ccache and shutil.which("ccache"):
+            for var in ("CC", "CXX", "LD"):
+                env[var] = f"ccache {env[var]}"
+            env["CCACHE_BASEDIR"] = str(src)
+            env["CCACHE_NOHASHDIR"] = "1"
+        return env
+
+    def configure(self, plan: BuildPlan, src: Path) -> None:
+        self.log.run("configure", plan.configure_command(), src, self._env(plan, src))
+
+    def build(self, plan: BuildPlan, src: Path, jobs: int) -> None:
+        self.log.run("make", ["make", f"-j{jobs}"], src, self._env(plan, src))
+
+    def install(self, plan: BuildPlan, src: Path, prefix: Path) -> None:
+        env = self._env(plan, src)
+        self.log.run("install", ["make", "install", f"prefix={prefix}"], src, env)
+        relocate_pkgconfig(prefix)
+        bin_dir = prefix / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        for exe in sorted((src / "pjsip-apps" / "bin").glob("pjsua-*")):
+            suffix = ".exe" if exe.suffix == ".exe" else ""
+            shutil.copy2(exe, bin_dir / f"pjsua{suffix}")
+
+
+def relocate_pkgconfig(prefix: Path) -> None:
+    """Make libpjproject.pc relative to ${pcfiledir}, so the prefix can be moved."""
+    for pc in (prefix / "lib" / "pkgconfig").glob("*.pc"):
+        text = pc.read_text()
+        text = text.replace(str(prefix), "${pcfiledir}/../..")
+        lines = text.splitlines()
+        out = [
+            "prefix=${pcfiledir}/../.." if line.startswith("prefix=") else line for line in lines
+        ]
+        pc.write_text("\n".join(out) + "\n")
+        os.chmod(pc, 0o644)

@@ -1,0 +1,84 @@
+"""manifest.json: what an artifact is and how it was made."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from pjbuild import __version__
+from pjbuild.plan import BuildPlan
+
+# Files that describe the build output (the rest, logs and the manifest itself, change per run).
+DIGESTED = ("prefix", "tests", "config_site.h")
+
+
+def file_digests(root: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for top in DIGESTED:
+        base = root / top
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        for file in files:
+            out[file.relative_to(root).as_posix()] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return out
+
+
+def _make_version() -> str:
+    exe = shutil.which("make")
+    if not exe:
+        return "missing"
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
+    return out.splitlines()[0] if out else "unknown"
+
+
+def make_manifest(
+    plan: BuildPlan,
+    *,
+    tls: dict[str, Any],
+    endianness: dict[str, Any],
+    durations: dict[str, float],
+    config: dict[str, str],
+) -> dict[str, Any]:
+    src = plan.source
+    return {
+        "schema": 1,
+        "pjbuild_version": __version__,
+        "inputs_digest": plan.digest,
+        "inputs": plan.inputs(),
+        "target": plan.target.name,
+        "triplet": plan.target.triplet,
+        "source": {
+            "version": src.version.version,
+            "upstream_version": src.version.upstream,
+            "file": src.version.filename,
+            "sha256": src.sha256,
+            "origin": src.origin,
+            "urls": list(src.version.urls),
+        },
+        "patches": [
+            {"file": p.file.name, "description": p.description, "sha256": p.digest()}
+            for p in src.version.patches
+        ],
+        "preset": plan.preset.name,
+        "overrides": list(plan.config.overrides),
+        "options": {k: v for k, v in plan.config.values},
+        "option_origins": dict(plan.config.origins),
+        "config_site_h": plan.header,
+        "tree": [
+            {"component": d.component, "action": d.action, "detail": d.detail} for d in plan.tree
+        ],
+        "configure_args": list(plan.configure_args),
+        "env": dict(plan.env),
+        "toolchain": {
+            "compiler": plan.compiler,
+            "make": _make_version(),
+            "build_machine": f"{platform.system()} {platform.machine()}",
+        },
+        "tls": tls,
+        "endianness": endianness,
+        "pjlib_config": config,
+        "durations_s": durations,
+    }

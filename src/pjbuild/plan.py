@@ -1,0 +1,232 @@
+"""BuildPlan: everything a build will do, computed without running anything.
+
+``pjbuild plan`` prints it; ``pjbuild build``, the Conan recipe and the wheel build execute it.
+The inputs digest covers everything that changes the bytes of the artifact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pjbuild import __version__, paths
+from pjbuild.errors import ConfigError, unknown
+from pjbuild.options import (
+    Preset,
+    ResolvedConfig,
+    Schema,
+    Value,
+    canonical_overrides,
+    configure_args,
+    load_presets,
+    load_schema,
+    parse_raw,
+    parse_sets,
+    render_header,
+    resolve,
+)
+from pjbuild.sources import ResolvedSource, fetch, from_user, load_versions, select_version
+from pjbuild.targets import Target, load_targets, resolve_target
+from pjbuild.testsuites import TestCatalog, check_suite, load_catalog
+from pjbuild.tomlload import load_toml
+from pjbuild.tree import TreeDecision, decide, load_components, scan_archive
+
+
+@dataclass(frozen=True)
+class TlsChoice:
+    backend: str  # openssl | gnutls | mbedtls | none | ...
+    provider: str  # system | none
+    prefix: str  # passed to configure (--with-ssl=<prefix>)
+    configure: tuple[str, ...]
+    header: str
+    package: str
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for (CLI flags, Conan options, wheel settings)."""
+
+    target: str = "host"
+    preset: str = "default"
+    tls: str | None = None  # None: the target's default
+    sets: tuple[str, ...] = ()
+    set_raw: tuple[str, ...] = ()
+    version: str | None = None
+    source: str | None = None
+    tests: str = "quick"
+    toolchains_dirs: tuple[Path, ...] = ()
+    presets_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    target: Target
+    source: ResolvedSource
+    preset: Preset
+    config: ResolvedConfig
+    tls: TlsChoice
+    header: str
+    configure_args: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    tree: tuple[TreeDecision, ...]
+    tests: str
+    compiler: str
+    catalog: TestCatalog = field(repr=False)
+    schema: Schema = field(repr=False)
+    digest: str = ""
+
+    def inputs(self) -> dict[str, Any]:
+        """The inputs that change the artifact's bytes (hashed into the digest)."""
+        return {
+            "pjbuild": __version__,
+            "source": {"file": self.source.version.filename, "sha256": self.source.sha256},
+            "patches": [
+                {"file": p.file.name, "sha256": p.digest()} for p in self.source.version.patches
+            ],
+            "target": {"name": self.target.name, "data": _canon(self.target.raw)},
+            "compiler": self.compiler,
+            "config_site_h": self.header,
+            "configure_args": list(self.configure_args),
+            "env": dict(self.env),
+            "machine": platform.machine(),
+        }
+
+    def configure_command(self) -> list[str]:
+        return ["./configure", *self.configure_args]
+
+
+def _canon(data: Any) -> Any:
+    return json.loads(json.dumps(data, sort_keys=True, default=str))
+
+
+def compute_digest(inputs: dict[str, Any]) -> str:
+    blob = json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def load_configure_data() -> dict[str, Any]:
+    return load_toml(paths.resources() / "configure.toml")
+
+
+def choose_tls(target: Target, requested: str | None, data: dict[str, Any]) -> TlsChoice:
+    backend = requested or target.tls_default
+    backends = data["tls"]
+    if backend not in backends:
+        raise unknown("TLS backend", backend, backends)
+    if backend not in target.tls_backends:
+        raise ConfigError(
+            f"TLS backend '{backend}' is not available for target {target.name}",
+            hint=f"choose one of: {', '.join(target.tls_backends)}",
+        )
+    spec = backends[backend]
+    prefix = "/usr" if backend != "none" else ""
+    return TlsChoice(
+        backend=backend,
+        provider="system" if backend != "none" else "none",
+        prefix=prefix,
+        configure=tuple(a.format(prefix=prefix) for a in spec["configure"]),
+        header=spec.get("header", ""),
+        package=", ".join(target.packages_for_tls(backend)),
+    )
+
+
+def tls_options(tls: TlsChoice, data: dict[str, Any]) -> dict[str, Value]:
+    if tls.backend == "none":
+        return {"PJ_HAS_SSL_SOCK": False, "PJ_SSL_SOCK_IMP": "none"}
+    return {"PJ_HAS_SSL_SOCK": True, "PJ_SSL_SOCK_IMP": data["tls"][tls.backend]["imp"]}
+
+
+def build_env(target: Target, config: ResolvedConfig) -> dict[str, str]:
+    c = target.compilers
+    flags = " ".join([*config.cflags, *target.cflags])
+    return {
+        "CC": c.cc,
+        "CXX": c.cxx,
+        "LD": c.cxx,  # link with the compiler driver, never bare ld
+        "AR": c.ar,
+        "RANLIB": c.ranlib,
+        "CFLAGS": flags,
+        "CXXFLAGS": flags,
+        "LC_ALL": "C",
+    }
+
+
+def make_plan(req: Request) -> BuildPlan:
+    targets = load_targets(list(req.toolchains_dirs))
+    target = resolve_target(req.target, targets)
+    if not target.supported:
+        raise ConfigError(
+            f"target {target.name} is unsupported here: {target.reason}",
+            hint="pick a supported target (`pjbuild targets`)",
+        )
+    schema = load_schema()
+    presets = load_presets(schema, list(req.presets_dirs))
+    if req.preset not in presets:
+        raise unknown("preset", req.preset, presets, list_cmd="pjbuild presets")
+    preset = presets[req.preset]
+    catalog = load_catalog()
+    check_suite(req.tests, catalog)
+    data = load_configure_data()
+    tls = choose_tls(target, req.tls, data)
+    sets = parse_sets(schema, list(req.sets))
+    raw = parse_raw(schema, list(req.set_raw))
+    managed = tls_options(tls, data)
+    managed["PJ_TEST_SSL_HTTPS_CLIENT"] = False
+    config = resolve(schema, preset, sets, raw, managed)
+
+    versions = load_versions()
+    if req.source:
+        source = from_user(req.source, versions)
+    else:
+        source = fetch(select_version(versions, req.version))
+    present = scan_archive(source.path, source.sha256)
+    values = dict(config.values)
+    changed, tree_args, decisions = decide(
+        load_components(), present, values, dict(config.origins), schema, target
+    )
+    if changed:
+        config = resolve(
+            schema, preset, {**sets, **changed}, raw, managed
+        )
+        config = ResolvedConfig(
+            preset=config.preset,
+            values=config.values,
+            origins=tuple(
+                (k, "tree" if k in changed else v) for k, v in config.origins
+            ),
+            raw=config.raw,
+            cflags=config.cflags,
+            overrides=canonical_overrides(sets, raw),
+        )
+    header = render_header(schema, config, generator=f"pjbuild {__version__}")
+    args: list[str] = []
+    if target.cross:
+        args.append(f"--host={target.triplet}")
+    for group in (data["base"], tls.configure, configure_args(schema, config), tree_args,
+                  target.configure_args):
+        args += [a for a in group if a not in args]
+    env = build_env(target, config)
+    plan = BuildPlan(
+        target=target,
+        source=source,
+        preset=preset,
+        config=config,
+        tls=tls,
+        header=header,
+        configure_args=tuple(args),
+        env=tuple(sorted(env.items())),
+        tree=tuple(decisions),
+        tests=req.tests,
+        compiler=target.compiler_version(),
+        catalog=catalog,
+        schema=schema,
+    )
+    return _with_digest(plan)
+
+
+def _with_digest(plan: BuildPlan) -> BuildPlan:
+    return replace(plan, digest=compute_digest(plan.inputs()))

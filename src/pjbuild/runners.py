@@ -1,0 +1,92 @@
+"""Running programs on the target: natively, under qemu-user, or under Wine.
+
+One Protocol; the target's data decides the command prefix and environment, so adding an
+emulator is a data change. A future runner (ssh to a board) implements the same Protocol.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pjbuild.targets import Target
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int | None  # None: killed on timeout
+    output: str
+    duration_s: float
+    timed_out: bool
+
+    @property
+    def signal_name(self) -> str | None:
+        if self.returncode is not None and self.returncode < 0:
+            try:
+                return signal.Signals(-self.returncode).name
+            except ValueError:
+                return f"signal {-self.returncode}"
+        return None
+
+
+class Runner(Protocol):
+    kind: str
+
+    def run(self, argv: list[str], cwd: Path, timeout: float) -> Completed: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class PrefixRunner:
+    """Runs ``<prefix...> program args`` (empty prefix: native)."""
+
+    kind: str
+    prefix: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    timeout_factor: float = 1.0
+
+    def describe(self) -> str:
+        return " ".join(self.prefix) if self.prefix else "native"
+
+    def run(self, argv: list[str], cwd: Path, timeout: float) -> Completed:
+        full = [*self.prefix, *argv]
+        env = {**os.environ, **dict(self.env)}
+        start = time.monotonic()
+        # A new session so that a timeout kills the whole process group (emulator included).
+        proc = subprocess.Popen(
+            full,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        timed_out = False
+        try:
+            out, _ = proc.communicate(timeout=timeout * self.timeout_factor)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+        return Completed(
+            argv=tuple(full),
+            returncode=None if timed_out else proc.returncode,
+            output=out.decode("utf-8", "replace"),
+            duration_s=round(time.monotonic() - start, 3),
+            timed_out=timed_out,
+        )
+
+
+def runner_for(target: Target) -> PrefixRunner:
+    r = target.runner
+    return PrefixRunner(
+        kind=r.kind, prefix=r.command, env=r.env, timeout_factor=r.timeout_factor
+    )

@@ -1,0 +1,272 @@
+"""Source archives: the versions table, mirror/URL lookup, sha256 verification, safe extraction."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from pjbuild import paths
+from pjbuild.errors import ConfigError, SourceError, unknown
+
+
+@dataclass(frozen=True)
+class Patch:
+    file: Path
+    description: str
+    type: str
+
+    def digest(self) -> str:
+        return sha256_file(self.file)
+
+
+@dataclass(frozen=True)
+class SourceVersion:
+    version: str  # key in the versions table, e.g. "2.17" or "2.17-dfsg"
+    upstream: str  # pjproject release, e.g. "2.17"
+    filename: str
+    sha256: str
+    urls: tuple[str, ...]
+    description: str
+    patches: tuple[Patch, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    """An archive on disk, verified: what a build extracts."""
+
+    version: SourceVersion
+    path: Path
+    sha256: str
+    origin: str  # mirror | cache | url | user
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_versions(conandata: Path | None = None) -> dict[str, SourceVersion]:
+    """The versions table: recipes/pjproject/conandata.yml, shared with the Conan recipe."""
+    path = conandata or paths.conandata_file()
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    root = path.parent
+    versions: dict[str, SourceVersion] = {}
+    for key, src in data.get("sources", {}).items():
+        patches = tuple(
+            Patch(
+                file=root / p["patch_file"],
+                description=p.get("patch_description", ""),
+                type=p.get("patch_type", ""),
+            )
+            for p in (data.get("patches", {}) or {}).get(key, []) or []
+        )
+        urls = src.get("url", [])
+        versions[str(key)] = SourceVersion(
+            version=str(key),
+            upstream=str(src.get("upstream_version", key)),
+            filename=src["filename"],
+            sha256=src["sha256"].lower(),
+            urls=tuple([urls] if isinstance(urls, str) else urls),
+            description=src.get("description", ""),
+            patches=patches,
+        )
+    return versions
+
+
+def _version_key(v: SourceVersion) -> tuple[list[int], int]:
+    nums = [int(x) for x in v.upstream.split(".") if x.isdigit()]
+    return nums, 1 if v.version == v.upstream else 0  # prefer the pristine upstream archive
+
+
+def _download_dir() -> Path:
+    return paths.home() / "downloads"
+
+
+def find_local(filename: str) -> tuple[Path, str] | None:
+    for folder in paths.mirrors():
+        candidate = folder / filename
+        if candidate.is_file():
+            return candidate, "mirror"
+    cached = _download_dir() / filename
+    if cached.is_file():
+        return cached, "cache"
+    return None
+
+
+def default_version(versions: dict[str, SourceVersion]) -> SourceVersion:
+    """The newest version available offline, else the newest one."""
+    ordered = sorted(versions.values(), key=_version_key, reverse=True)
+    for v in ordered:
+        if find_local(v.filename):
+            return v
+    return ordered[0]
+
+
+def select_version(versions: dict[str, SourceVersion], name: str | None) -> SourceVersion:
+    if name is None:
+        return default_version(versions)
+    if name not in versions:
+        raise unknown("pjproject version", name, versions)
+    return versions[name]
+
+
+def verify(path: Path, expected: str) -> str:
+    actual = sha256_file(path)
+    if actual != expected.lower():
+        raise SourceError(
+            f"checksum mismatch for {path.name}: expected sha256 {expected}, got {actual}",
+            hint=f"the archive at {path} is corrupted or not the pinned one: "
+            "delete it and fetch it again (or fix PJBUILD_MIRROR)",
+        )
+    return actual
+
+
+def _download(url: str, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
+            shutil.copyfileobj(resp, out)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fetch(version: SourceVersion) -> ResolvedSource:
+    """Find the pinned archive (mirror, download cache, then URLs) and verify it."""
+    local = find_local(version.filename)
+    if local:
+        path, origin = local
+        return ResolvedSource(version, path, verify(path, version.sha256), origin)
+    errors = []
+    for url in version.urls:
+        dest = _download_dir() / version.filename
+        try:
+            _download(url, dest)
+        except OSError as exc:
+            errors.append(f"{url}: {exc}")
+            continue
+        try:
+            return ResolvedSource(version, dest, verify(dest, version.sha256), "url")
+        except SourceError:
+            dest.unlink(missing_ok=True)
+            raise
+    mirrors = ", ".join(str(m) for m in paths.mirrors()) or "(PJBUILD_MIRROR not set)"
+    raise SourceError(
+        f"cannot find {version.filename} (pjproject {version.version})",
+        hint=f"put it in a folder named by PJBUILD_MIRROR (now: {mirrors})"
+        + (" or check the network" if version.urls else ""),
+        details="\n".join(errors),
+    )
+
+
+def from_user(spec: str, versions: dict[str, SourceVersion]) -> ResolvedSource:
+    """--source PATH_OR_URL. A file named like a pinned archive is verified against its pin."""
+    parsed = urllib.parse.urlparse(spec)
+    if parsed.scheme in ("http", "https", "ftp"):
+        name = PurePosixPath(parsed.path).name
+        dest = _download_dir() / "user" / name
+        _download(spec, dest)
+        path = dest
+    else:
+        path = Path(spec).expanduser().resolve()
+        if not path.is_file():
+            raise SourceError(f"--source {spec}: no such file", hint="give a .tar.* archive")
+    for v in versions.values():
+        if v.filename == path.name:
+            return ResolvedSource(v, path, verify(path, v.sha256), "user")
+    digest = sha256_file(path)
+    unpinned = SourceVersion(
+        version=f"user-{digest[:12]}",
+        upstream=_guess_upstream(path.name),
+        filename=path.name,
+        sha256=digest,
+        urls=(),
+        description=f"user-supplied archive {spec} (not pinned)",
+        patches=(),
+    )
+    return ResolvedSource(unpinned, path, digest, "user")
+
+
+def _guess_upstream(filename: str) -> str:
+    stem = filename.split(".tar")[0]
+    for part in stem.replace("_", "-").split("-"):
+        if part[:1].isdigit():
+            return part
+    return "unknown"
+
+
+def _check_member(member: tarfile.TarInfo, dest: Path) -> None:
+    name = member.name
+    parts = PurePosixPath(name).parts
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
+        raise SourceError(
+            f"unsafe archive member '{name}': escapes the destination",
+            hint="the archive is malicious or broken: use the pinned archive",
+        )
+    if member.isdev() or member.isfifo():
+        raise SourceError(f"unsafe archive member '{name}': device or fifo")
+    if member.issym() or member.islnk():
+        link = member.linkname
+        base = dest / PurePosixPath(name).parent if member.issym() else dest
+        if link.startswith("/") or not (base / link).resolve().is_relative_to(dest.resolve()):
+            raise SourceError(
+                f"unsafe archive member '{name}': link to '{link}' points outside the tree",
+                hint="the archive is malicious or broken: use the pinned archive",
+            )
+
+
+def extract(archive: Path, dest: Path) -> Path:
+    """Extract safely and atomically into dest (which must not exist); strips one top folder.
+
+    Every member is checked first (no absolute paths, no '..', no links leaving the tree,
+    no devices); extraction happens in a temporary sibling folder renamed into place at the end.
+    """
+    if dest.exists():
+        raise SourceError(f"extraction target {dest} already exists")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        try:
+            tar = tarfile.open(archive)
+        except tarfile.TarError as exc:
+            raise SourceError(f"{archive.name}: not a readable archive ({exc})") from exc
+        with tar:
+            members = tar.getmembers()
+            for member in members:
+                _check_member(member, tmp)
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp, members=members, filter="data")
+            else:  # pragma: no cover - Python < 3.10.12
+                tar.extractall(tmp, members=members)
+        tops = list(tmp.iterdir())
+        root = tops[0] if len(tops) == 1 and tops[0].is_dir() else tmp
+        if root is tmp:
+            os.replace(tmp, dest)
+        else:
+            os.replace(root, dest)
+            shutil.rmtree(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def require_known_patch_files(version: SourceVersion) -> None:
+    for patch in version.patches:
+        if not patch.file.is_file():
+            raise ConfigError(f"patch {patch.file} listed in conandata.yml is missing")

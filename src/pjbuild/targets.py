@@ -1,0 +1,203 @@
+"""Targets as data: one TOML file per target in ``toolchains/``.
+
+A target says how to compile for it (triplet, compilers), how to run programs on it (runner),
+which Debian packages provide what it needs, and what is known about its tests. No code in
+pjbuild branches on a target's name or architecture.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pjbuild import paths
+from pjbuild.errors import ConfigError, unknown
+from pjbuild.tomlload import load_toml
+
+RUNNER_KINDS = ("native", "qemu", "wine")
+STATUSES = ("supported", "unsupported")
+ENDIANNESS = ("little", "big")
+
+
+@dataclass(frozen=True)
+class Compilers:
+    cc: str
+    cxx: str
+    ar: str = "ar"
+    ranlib: str = "ranlib"
+    strip: str = "strip"
+
+
+@dataclass(frozen=True)
+class Runner:
+    kind: str  # native | qemu | wine
+    command: tuple[str, ...] = ()  # prefix put before the program, e.g. ("qemu-arm", "-L", "...")
+    env: tuple[tuple[str, str], ...] = ()
+    timeout_factor: float = 1.0  # emulated targets are slower: per-test timeouts scale by this
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    description: str
+    status: str
+    reason: str
+    os: str
+    arch: str
+    triplet: str
+    endianness: str
+    cross: bool  # configure with --host=<triplet>
+    compilers: Compilers
+    runner: Runner
+    tls_default: str
+    tls_backends: tuple[str, ...]
+    # Debian/Ubuntu packages: tool or library -> package
+    tool_packages: tuple[tuple[str, str], ...]
+    tls_packages: tuple[tuple[str, str], ...]
+    configure_args: tuple[str, ...]
+    cflags: tuple[str, ...]
+    known_failures: tuple[tuple[str, str], ...]  # "program:test" -> reason
+    host_machines: tuple[str, ...]
+    host_system: str
+    conan: tuple[tuple[str, str], ...]
+    path: Path
+    raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
+
+    @property
+    def supported(self) -> bool:
+        return self.status == "supported"
+
+    def known_failure(self, program: str, test: str) -> str | None:
+        for key, reason in self.known_failures:
+            if key in (f"{program}:{test}", f"*:{test}"):
+                return reason
+        return None
+
+    def packages_for_tls(self, backend: str) -> list[str]:
+        return [pkg for name, pkg in self.tls_packages if name == backend]
+
+    def compiler_version(self) -> str:
+        """First line of ``<cc> --version``: part of the inputs digest."""
+        exe = shutil.which(self.compilers.cc)
+        if not exe:
+            return "missing"
+        out = subprocess.run(
+            [exe, "--version"], capture_output=True, text=True, check=False
+        ).stdout
+        return out.splitlines()[0].strip() if out else "unknown"
+
+
+def _req(data: dict[str, Any], key: str, path: Path) -> Any:
+    if key not in data:
+        raise ConfigError(
+            f"{path}: missing required key '{key}'",
+            hint="see toolchains/linux-x86_64.toml for a complete example",
+        )
+    return data[key]
+
+
+def _pairs(table: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(k), str(v)) for k, v in (table or {}).items()))
+
+
+def parse_target(path: Path) -> Target:
+    data = load_toml(path)
+    name = _req(data, "name", path)
+    if name != path.stem:
+        raise ConfigError(
+            f"{path}: target name '{name}' does not match the file name",
+            hint=f"rename the file to {name}.toml or set name = \"{path.stem}\"",
+        )
+    status = data.get("status", "supported")
+    if status not in STATUSES:
+        raise ConfigError(f"{path}: status must be one of {', '.join(STATUSES)}")
+    if status == "unsupported" and not data.get("reason"):
+        raise ConfigError(f"{path}: an unsupported target must say why (reason = \"...\")")
+    endianness = _req(data, "endianness", path)
+    if endianness not in ENDIANNESS:
+        raise ConfigError(f"{path}: endianness must be 'little' or 'big'")
+    comp = _req(data, "compilers", path)
+    runner = data.get("runner", {"kind": "native"})
+    if runner.get("kind") not in RUNNER_KINDS:
+        raise ConfigError(f"{path}: runner.kind must be one of {', '.join(RUNNER_KINDS)}")
+    tls = data.get("tls", {})
+    host = data.get("host", {})
+    tests = data.get("tests", {})
+    packages = data.get("packages", {})
+    return Target(
+        name=name,
+        description=data.get("description", ""),
+        status=status,
+        reason=data.get("reason", ""),
+        os=_req(data, "os", path),
+        arch=_req(data, "arch", path),
+        triplet=_req(data, "triplet", path),
+        endianness=endianness,
+        cross=bool(data.get("cross", False)),
+        compilers=Compilers(
+            cc=_req(comp, "cc", path),
+            cxx=_req(comp, "cxx", path),
+            ar=comp.get("ar", "ar"),
+            ranlib=comp.get("ranlib", "ranlib"),
+            strip=comp.get("strip", "strip"),
+        ),
+        runner=Runner(
+            kind=runner["kind"],
+            command=tuple(runner.get("command", [])),
+            env=_pairs(runner.get("env")),
+            timeout_factor=float(runner.get("timeout_factor", 1.0)),
+        ),
+        tls_default=tls.get("default", "none"),
+        tls_backends=tuple(tls.get("backends", ["none"])),
+        tool_packages=_pairs(packages.get("tools")),
+        tls_packages=_pairs(packages.get("tls")),
+        configure_args=tuple(data.get("configure_args", [])),
+        cflags=tuple(data.get("cflags", [])),
+        known_failures=_pairs(tests.get("known_failures")),
+        host_machines=tuple(m.lower() for m in host.get("machines", [])),
+        host_system=host.get("system", ""),
+        conan=_pairs(data.get("conan")),
+        path=path,
+        raw=data,
+    )
+
+
+def load_targets(extra_dirs: list[Path] | None = None) -> dict[str, Target]:
+    targets: dict[str, Target] = {}
+    for folder in paths.toolchain_dirs(extra_dirs):
+        if not folder.is_dir():
+            if folder in (extra_dirs or []):
+                raise ConfigError(f"toolchains folder {folder} does not exist")
+            continue
+        for file in sorted(folder.glob("*.toml")):
+            target = parse_target(file)
+            targets[target.name] = target
+    return targets
+
+
+def host_target_name(targets: dict[str, Target]) -> str:
+    system = platform.system()
+    machine = platform.machine().lower()
+    for target in targets.values():
+        if target.host_system == system and machine in target.host_machines:
+            return target.name
+    raise ConfigError(
+        f"no target describes this machine ({system} {machine})",
+        hint="add a toolchains/<name>.toml with [host] system/machines for it",
+    )
+
+
+def resolve_target(name: str, targets: dict[str, Target]) -> Target:
+    if name == "host":
+        name = host_target_name(targets)
+    if name not in targets:
+        raise unknown("target", name, [*targets, "host"], list_cmd="pjbuild targets")
+    return targets[name]
+
+
+def is_native(target: Target) -> bool:
+    return target.runner.kind == "native"

@@ -1,0 +1,292 @@
+"""pjproject's own test programs: suites, selection, per-test runs and result parsing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pjbuild import paths
+from pjbuild.errors import ConfigError, unknown
+from pjbuild.runners import Completed, Runner
+from pjbuild.targets import Target
+from pjbuild.tomlload import load_toml
+
+SUITES = ("quick", "full", "none")
+# "[ 3/10] pool_test                        [OK] [0.001s]", "... (arg: loop-dgram)  [Err: -1] [...]"
+_RESULT = re.compile(
+    r"^\[\s*\d+/\d+\]\s+(?P<name>\S+)(?:\s+\(arg:\s*(?P<arg>[^)]*)\))?\s+"
+    r"\[(?:(?P<ok>OK)|Err:\s*(?P<err>-?\d+))\]",
+    re.M,
+)
+# "10 essential tests: errno_test ..." / "8 pjlib-util tests: xml_test ..."
+_LIST = re.compile(r"(?P<count>\d+) (?P<group>[\w-]+) tests: (?P<names>.*)$", re.M)
+# "PJ_SSL_SOCK_IMP           : 1" from --config
+_CONFIG = re.compile(r"^\S*\s+(?P<key>PJ_[A-Z0-9_/()]+|ioqueue type)\s*:?\s*:\s*(?P<val>.*?)\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str  # e.g. pjlib-test
+    module: str  # e.g. pjlib: runs from <module>/build
+    group_args: tuple[tuple[str, tuple[str, ...]], ...]
+    data: tuple[str, ...]
+
+    def args_for_group(self, group: str) -> tuple[str, ...]:
+        return dict(self.group_args).get(group, ())
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    description: str
+    all: bool
+    tests: tuple[tuple[str, tuple[str, ...]], ...]  # program -> tests
+
+
+@dataclass(frozen=True)
+class TestCatalog:
+    programs: dict[str, Program]
+    suites: dict[str, Suite]
+    timeouts: dict[str, float]
+    known_failures: dict[str, str]
+
+    def timeout(self, program: str, test: str) -> float:
+        return self.timeouts.get(f"{program}:{test}", self.timeouts.get("default", 120.0))
+
+
+@dataclass
+class TestResult:
+    program: str
+    test: str
+    status: str  # passed | failed | known | skipped
+    duration_s: float = 0.0
+    reason: str = ""
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    __test__ = False
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    runner: str
+    results: list[TestResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    __test__ = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "runner": self.runner,
+            "passed": self.count("passed"),
+            "failed": self.count("failed"),
+            "skipped": self.count("skipped"),
+            "known": self.count("known"),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.summary(), "notes": self.notes, "results": [asdict(r) for r in self.results]}
+
+
+def load_catalog(path: Path | None = None) -> TestCatalog:
+    data = load_toml(path or paths.resources() / "testsuites.toml")
+    programs = {
+        name: Program(
+            name=name,
+            module=body["module"],
+            group_args=tuple(sorted((k, tuple(v)) for k, v in body.get("group_args", {}).items())),
+            data=tuple(body.get("data", [])),
+        )
+        for name, body in data["programs"].items()
+    }
+    suites = {}
+    for name, body in data["suites"].items():
+        tests = body.get("tests", {})
+        for prog in tests:
+            if prog not in programs:
+                raise ConfigError(f"suite {name}: unknown test program {prog}")
+        suites[name] = Suite(
+            name=name,
+            description=body.get("description", ""),
+            all=bool(body.get("all", False)),
+            tests=tuple((p, tuple(t)) for p, t in tests.items()),
+        )
+    return TestCatalog(
+        programs=programs,
+        suites=suites,
+        timeouts={k: float(v) for k, v in data.get("timeouts", {}).items()},
+        known_failures=dict(data.get("known_failures", {})),
+    )
+
+
+def check_suite(name: str, catalog: TestCatalog) -> None:
+    if name != "none" and name not in catalog.suites:
+        raise unknown("test suite", name, [*catalog.suites, "none"])
+
+
+def parse_results(output: str) -> list[dict[str, Any]]:
+    cases = []
+    for m in _RESULT.finditer(output):
+        cases.append(
+            {
+                "name": m["name"],
+                "arg": m["arg"],
+                "ok": m["ok"] is not None,
+                "rc": 0 if m["ok"] else int(m["err"]),
+            }
+        )
+    return cases
+
+
+def parse_list(output: str) -> dict[str, list[str]]:
+    """Test groups from ``--list``: {"essential": [...], "features": [...]} or {"pjsip": [...]}."""
+    groups: dict[str, list[str]] = {}
+    for m in _LIST.finditer(output):
+        names = list(dict.fromkeys(m["names"].split()))
+        groups.setdefault(m["group"], []).extend(n for n in names if n not in groups[m["group"]])
+    return groups
+
+
+def parse_config(output: str) -> dict[str, str]:
+    """Macros from ``pjlib-test --config``: {"PJ_SSL_SOCK_IMP": "1", ...}."""
+    return {m["key"].strip(): m["val"].strip() for m in _CONFIG.finditer(output)}
+
+
+def tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class TestTree:
+    """Test programs laid out as in the source tree: <root>/<module>/bin/<prog>, cwd <module>/build."""
+
+    root: Path
+
+    def program_path(self, program: Program) -> Path | None:
+        found = sorted((self.root / program.module / "bin").glob(f"{program.name}-*"))
+        return found[0] if found else None
+
+    def cwd(self, program: Program) -> Path:
+        return self.root / program.module / "build"
+
+
+def collect_test_tree(src: Path, dest: Path, catalog: TestCatalog) -> list[str]:
+    """Copy the built test programs and the data files they read from the build tree."""
+    copied = []
+    for program in catalog.programs.values():
+        bins = sorted((src / program.module / "bin").glob(f"{program.name}-*"))
+        if not bins:
+            continue
+        (dest / program.module / "build").mkdir(parents=True, exist_ok=True)
+        (dest / program.module / "bin").mkdir(parents=True, exist_ok=True)
+        for exe in bins:
+            shutil.copy2(exe, dest / program.module / "bin" / exe.name)
+            copied.append(f"{program.module}/bin/{exe.name}")
+        for pattern in program.data:
+            for file in sorted(src.glob(pattern)):
+                rel = file.relative_to(src)
+                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(file, dest / rel)
+    return copied
+
+
+ProgressFn = Callable[[TestResult], None]
+
+
+def run_suite(
+    suite_name: str,
+    tree: TestTree,
+    runner: Runner,
+    target: Target,
+    catalog: TestCatalog,
+    log_dir: Path,
+    progress: ProgressFn | None = None,
+) -> SuiteResult:
+    result = SuiteResult(suite=suite_name, runner=runner.describe())
+    if suite_name == "none":
+        return result
+    suite = catalog.suites[suite_name]
+    log_dir.mkdir(parents=True, exist_ok=True)
+    wanted = dict(suite.tests)
+    for program in catalog.programs.values():
+        if not suite.all and program.name not in wanted:
+            continue
+        exe = tree.program_path(program)
+        if exe is None:
+            result.notes.append(f"{program.name}: not built in this configuration")
+            for test in wanted.get(program.name, ()):
+                _add(result, progress, TestResult(program.name, test, "skipped",
+                                                  reason="program not built"))
+            continue
+        listing = runner.run([str(exe), "--list"], tree.cwd(program), 60)
+        groups = parse_list(listing.output)
+        if not groups:
+            (log_dir / f"{program.name}.list.log").write_text(listing.output)
+            _add(result, progress, TestResult(
+                program.name, "--list", "failed",
+                reason=_failure_reason(listing) + ": no test list (see log)"))
+            continue
+        group_of = {t: g for g, tests in groups.items() for t in tests}
+        selected = list(group_of) if suite.all else list(wanted.get(program.name, ()))
+        for test in selected:
+            if test not in group_of:
+                _add(result, progress, TestResult(program.name, test, "skipped",
+                                                  reason="not built in this configuration"))
+                continue
+            argv = [str(exe), "--ci-mode", *program.args_for_group(group_of[test]), test]
+            done = runner.run(argv, tree.cwd(program), catalog.timeout(program.name, test))
+            (log_dir / f"{program.name}.{test}.log").write_text(
+                "$ " + " ".join(done.argv) + "\n" + done.output
+            )
+            _add(result, progress, _judge(program.name, test, done, target, catalog))
+    return result
+
+
+def _add(result: SuiteResult, progress: ProgressFn | None, item: TestResult) -> None:
+    result.results.append(item)
+    if progress:
+        progress(item)
+
+
+def _failure_reason(done: Completed) -> str:
+    if done.timed_out:
+        return f"timed out after {done.duration_s:.0f}s"
+    if done.signal_name:
+        return f"crashed ({done.signal_name})"
+    return f"exit code {done.returncode}"
+
+
+def _judge(
+    program: str, test: str, done: Completed, target: Target, catalog: TestCatalog
+) -> TestResult:
+    cases = parse_results(done.output)
+    passed = (
+        not done.timed_out
+        and done.returncode == 0
+        and bool(cases)
+        and all(c["ok"] for c in cases)
+    )
+    item = TestResult(program, test, "passed", done.duration_s, cases=cases)
+    known = target.known_failure(program, test) or catalog.known_failures.get(f"{program}:{test}")
+    if passed:
+        if known:
+            item.reason = f"listed as known failure but passed ({known})"
+        return item
+    reason = _failure_reason(done)
+    if done.returncode == 0 and not done.timed_out and not cases:
+        reason = "no test result in the output"
+    failed_cases = [c for c in cases if not c["ok"]]
+    if failed_cases:
+        reason += "; failed: " + ", ".join(
+            f"{c['name']}{'(' + c['arg'] + ')' if c['arg'] else ''} rc={c['rc']}"
+            for c in failed_cases
+        )
+    item.status = "known" if known else "failed"
+    item.reason = f"{reason} [known: {known}]" if known else reason
+    return item

@@ -1,0 +1,132 @@
+"""The command line, run as a user runs it (a real process), for everything that builds nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import SHARED_SOURCES
+
+
+def pjbuild(*args: str, env_home: Path | None = None, mirror: Path | None = None,
+            check: bool = False) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {**os.environ}
+    if env_home is not None:
+        env["PJBUILD_HOME"] = str(env_home)
+    env["PJBUILD_MIRROR"] = str(mirror or SHARED_SOURCES)
+    proc = subprocess.run([sys.executable, "-m", "pjbuild", *args], capture_output=True,
+                          text=True, env=env, check=False)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_targets_json(home: Path) -> None:
+    rows = json.loads(pjbuild("targets", "--json", check=True).stdout)
+    host = [r for r in rows if r["name"] == "linux-x86_64"][0]
+    assert host["runner"] == "native" and host["tls_default"] == "openssl"
+
+
+def test_presets_and_options_json(home: Path) -> None:
+    presets = {p["name"] for p in json.loads(pjbuild("presets", "--json", check=True).stdout)}
+    assert {"default", "minimal-size", "max-speed", "asterisk"} <= presets
+    options = json.loads(pjbuild("options", "--json", check=True).stdout)
+    ipv6 = [o for o in options if o["name"] == "PJ_HAS_IPV6"][0]
+    assert ipv6["type"] == "bool" and ipv6["description"]
+
+
+def test_plan_prints_header_configure_and_tests(home: Path) -> None:
+    proc = pjbuild("plan", "--target", "host", "--tls", "openssl", "--set", "PJSUA_MAX_CALLS=64",
+                   env_home=home, check=True)
+    assert "#define PJSUA_MAX_CALLS 64" in proc.stdout
+    assert "./configure" in proc.stdout and "--with-ssl=/usr" in proc.stdout
+    assert "pjlib-test:" in proc.stdout
+    assert not (home / "artifacts").exists()  # plan builds nothing
+
+
+def test_plan_json_and_digest_changes_with_options(home: Path) -> None:
+    a = json.loads(pjbuild("plan", "--target", "host", "--json", env_home=home, check=True).stdout)
+    b = pjbuild("plan", "--target", "host", "--digest", env_home=home, check=True).stdout.strip()
+    c = pjbuild("plan", "--target", "host", "--set", "PJ_LOG_MAX_LEVEL=3", "--digest",
+                env_home=home, check=True).stdout.strip()
+    d = pjbuild("plan", "--target", "host", "--tests", "none", "--digest",
+                env_home=home, check=True).stdout.strip()
+    assert a["inputs_digest"] == b == d  # the test suite does not change the bytes
+    assert b != c
+    assert "--disable-ssl" not in a["configure"]
+    tree = {t["component"]: t["action"] for t in a["tree"]}
+    assert tree["ilbc"] == "disabled"  # the DFSG tree has no third_party/ilbc
+
+
+def test_tls_none_disables_ssl(home: Path) -> None:
+    a = json.loads(pjbuild("plan", "--target", "host", "--tls", "none", "--json",
+                           env_home=home, check=True).stdout)
+    assert "--disable-ssl" in a["configure"]
+    assert "#define PJ_HAS_SSL_SOCK 0" in a["config_site_h"]
+
+
+@pytest.mark.parametrize(
+    "args,code,needle",
+    [
+        (["--target", "linux-x86-64"], 2, "did you mean 'linux-x86_64'"),
+        (["--target", "host", "--preset", "minimal"], 2, "did you mean 'minimal-size'"),
+        (["--target", "host", "--set", "PJSUA_MAX_CALL=4"], 2, "did you mean 'PJSUA_MAX_CALLS'"),
+        (["--target", "host", "--set", "PJ_LOG_MAX_LEVEL=99"], 2, "out of range"),
+        (["--target", "host", "--set", "PJ_HAS_SSL_SOCK=1"], 2, "not set with --set"),
+        (["--target", "host", "--tls", "wolfssl"], 2, "unknown TLS backend"),
+        (["--target", "host", "--tests", "quik"], 2, "did you mean 'quick'"),
+        (["--target", "host", "--version", "9.9"], 2, "unknown pjproject version"),
+        (["--target", "host", "--set-raw", "X=1\n#include <y>"], 2, "single-line constant"),
+    ],
+)
+def test_bad_input_one_line_error(home: Path, args: list[str], code: int, needle: str) -> None:
+    proc = pjbuild("build", *args, env_home=home)
+    assert proc.returncode == code
+    first = proc.stderr.splitlines()[0]
+    assert first.startswith("error: ") and needle in first
+    assert proc.stderr.splitlines()[1].startswith("fix: ")
+    assert not (home / "artifacts").exists() and not (home / "work").exists()
+
+
+def test_corrupted_archive_refused_with_both_digests(home: Path, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    data = bytearray((SHARED_SOURCES / "pjproject-2.17-dfsg.tar.xz").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (mirror / "pjproject-2.17-dfsg.tar.xz").write_bytes(bytes(data))
+    proc = pjbuild("build", "--target", "host", env_home=home, mirror=mirror)
+    assert proc.returncode == 3
+    first = proc.stderr.splitlines()[0]
+    assert "checksum mismatch" in first
+    assert "6860c2f7604b4eee75f38151a9ef69774eb3f0c5286fc1d14bc1db2dc5a9e8aa" in first
+    import hashlib
+
+    assert hashlib.sha256(bytes(data)).hexdigest() in first
+    assert not (home / "artifacts").exists() and not (home / "work").exists()
+
+
+def test_user_presets_folder(home: Path, tmp_path: Path) -> None:
+    (tmp_path / "board.toml").write_text(
+        'description = "my board"\n[options]\nPJSUA_MAX_CALLS = 2\n'
+    )
+    proc = pjbuild("plan", "--target", "host", "--preset", "board", "--presets-dir",
+                   str(tmp_path), env_home=home, check=True)
+    assert "#define PJSUA_MAX_CALLS 2" in proc.stdout
+    (tmp_path / "bad.toml").write_text('[options]\nPJSUA_MAX_CALLS = "two"\n')
+    proc = pjbuild("presets", "--presets-dir", str(tmp_path), env_home=home)
+    assert proc.returncode == 2 and "bad.toml" in proc.stderr
+
+
+def test_doctor_lists_packages(home: Path) -> None:
+    proc = pjbuild("doctor", "--target", "host", "--json", env_home=home)
+    rows = json.loads(proc.stdout)
+    gcc = [r for r in rows if r["what"] == "gcc"][0]
+    assert gcc["package"] == "gcc" and gcc["present"]
+    tls = [r for r in rows if r["kind"] == "tls" and r["what"].startswith("openssl")][0]
+    assert tls["package"] == "libssl-dev" and tls["required"]
