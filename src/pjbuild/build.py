@@ -126,8 +126,12 @@ def _build(
     log.durations["extract"] = round(time.monotonic() - t0, 3)
     for patch in plan.source.version.patches:
         say(f"applying {patch.file.name}")
-        log.run(f"patch {patch.file.name}", ["patch", "-p1", "--forward", "--batch", "-i",
-                                              str(patch.file)], src, {})
+        log.run(
+            f"patch {patch.file.name}",
+            ["patch", "-p1", "--forward", "--batch", "-i", str(patch.file)],
+            src,
+            {},
+        )
     (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
     (stage / "config_site.h").write_text(plan.header)
     engine = AutotoolsEngine(log, ccache=opts.ccache)
@@ -143,17 +147,24 @@ def _build(
     runner = runner_for(plan.target)
     say(f"verifying on the target ({runner.describe()})")
     verified = probe(plan, TestTree(stage / "tests"), runner)
-    tls = {"requested": plan.tls.backend, "verified": verified.tls_backend == plan.tls.backend,
-           "compiled": verified.tls_backend, "on_target_test": "not-run"}
-    endianness = {"expected": plan.target.endianness,
-                  "verified": verified.endianness == plan.target.endianness}
+    tls = {
+        "requested": plan.tls.backend,
+        "verified": verified.tls_backend == plan.tls.backend,
+        "compiled": verified.tls_backend,
+        "on_target_test": "not-run",
+    }
+    endianness = {
+        "expected": plan.target.endianness,
+        "verified": verified.endianness == plan.target.endianness,
+    }
     check(plan, verified)
 
     suite = _run_tests(plan, stage, work / "testrun", say)
     if suite is not None:
         tls["on_target_test"] = _tls_test_state(suite)
-    manifest = make_manifest(plan, tls=tls, endianness=endianness, durations=log.durations,
-                             config=verified.config)
+    manifest = make_manifest(
+        plan, tls=tls, endianness=endianness, durations=log.durations, config=verified.config
+    )
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
     manifest["files"] = file_digests(stage)
     write_json_atomic(stage / "manifest.json", manifest)
@@ -176,8 +187,15 @@ def _run_tests(plan: BuildPlan, stage: Path, run_dir: Path, say: Say) -> SuiteRe
         say(f"  {item.status:7} {item.program} {item.test} {item.duration_s:.1f}s {item.reason}")
 
     try:
-        return run_suite(plan.tests, TestTree(run_dir), runner, plan.target, plan.catalog,
-                         stage / "logs" / "tests", show)
+        return run_suite(
+            plan.tests,
+            TestTree(run_dir),
+            runner,
+            plan.target,
+            plan.catalog,
+            stage / "logs" / "tests",
+            show,
+        )
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -216,8 +234,9 @@ def _suite_for_hit(
     artifact = cache.artifact(plan.digest)
     work = cache.fresh_work(plan.digest)
     try:
-        suite = _run_tests(plan, artifact, work / "testrun", say)
-        assert suite is not None
+        ran = _run_tests(plan, artifact, work / "testrun", say)
+        assert ran is not None
+        suite = ran
         manifest.setdefault("tests", {})[plan.tests] = suite.to_json()
         if manifest["tls"].get("on_target_test") != "passed":
             manifest["tls"]["on_target_test"] = _tls_test_state(suite)

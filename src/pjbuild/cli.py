@@ -16,27 +16,52 @@ from rich.table import Table
 from pjbuild import __version__
 from pjbuild.errors import PjbuildError
 
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--toolchains-dir", action="append", type=Path, default=[],
-                   help="extra folder of target TOML files (also PJBUILD_TOOLCHAINS_PATH)")
-    p.add_argument("--presets-dir", action="append", type=Path, default=[],
-                   help="extra folder of preset TOML files (also PJBUILD_PRESETS_PATH)")
+    p.add_argument(
+        "--toolchains-dir",
+        action="append",
+        type=Path,
+        default=[],
+        help="extra folder of target TOML files (also PJBUILD_TOOLCHAINS_PATH)",
+    )
+    p.add_argument(
+        "--presets-dir",
+        action="append",
+        type=Path,
+        default=[],
+        help="extra folder of preset TOML files (also PJBUILD_PRESETS_PATH)",
+    )
 
 
 def _plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", required=True, help="target name, or 'host'")
     p.add_argument("--preset", default="default")
     p.add_argument("--tls", default=None, help="openssl|gnutls|mbedtls|none (default: target's)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a managed config_site.h option (see `pjbuild options`)")
-    p.add_argument("--set-raw", action="append", default=[], metavar="NAME=VALUE",
-                   help="define an unmanaged macro (C identifier = one-line constant)")
-    p.add_argument("--version", dest="pj_version", default=None,
-                   help="pjproject version from the versions table (default: newest offline)")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a managed config_site.h option (see `pjbuild options`)",
+    )
+    p.add_argument(
+        "--set-raw",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="define an unmanaged macro (C identifier = one-line constant)",
+    )
+    p.add_argument(
+        "--version",
+        dest="pj_version",
+        default=None,
+        help="pjproject version from the versions table (default: newest offline)",
+    )
     p.add_argument("--source", default=None, help="a pjproject archive path or URL")
     p.add_argument("--tests", default="quick", help="quick|full|none")
 
@@ -46,8 +71,11 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("-V", "--pjbuild-version", action="version", version=f"pjbuild {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    for name, help_text in (("targets", "list targets"), ("presets", "list presets"),
-                            ("options", "list the config_site.h option schema")):
+    for name, help_text in (
+        ("targets", "list targets"),
+        ("presets", "list presets"),
+        ("options", "list the config_site.h option schema"),
+    ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", action="store_true")
         _common(p)
@@ -118,11 +146,21 @@ def cmd_targets(args: argparse.Namespace) -> int:
         host = host_target_name(targets)
     except PjbuildError:
         host = ""
-    rows = [
-        {"name": t.name, "status": t.status, "arch": t.arch, "triplet": t.triplet,
-         "endianness": t.endianness, "runner": t.runner.kind, "tls_default": t.tls_default,
-         "tls_backends": list(t.tls_backends), "host": t.name == host,
-         "description": t.description, "reason": t.reason, "file": str(t.path)}
+    rows: list[dict[str, Any]] = [
+        {
+            "name": t.name,
+            "status": t.status,
+            "arch": t.arch,
+            "triplet": t.triplet,
+            "endianness": t.endianness,
+            "runner": t.runner.kind,
+            "tls_default": t.tls_default,
+            "tls_backends": list(t.tls_backends),
+            "host": t.name == host,
+            "description": t.description,
+            "reason": t.reason,
+            "file": str(t.path),
+        }
         for t in sorted(targets.values(), key=lambda t: t.name)
     ]
     if args.json:
@@ -131,8 +169,15 @@ def cmd_targets(args: argparse.Namespace) -> int:
     table = Table("target", "status", "arch", "endian", "runner", "TLS", "description")
     for r in rows:
         name = r["name"] + (" (host)" if r["host"] else "")
-        table.add_row(name, r["status"], r["arch"], r["endianness"], r["runner"],
-                      ",".join(r["tls_backends"]), r["description"] or r["reason"])
+        table.add_row(
+            name,
+            r["status"],
+            r["arch"],
+            r["endianness"],
+            r["runner"],
+            ",".join(r["tls_backends"]),
+            r["description"] or r["reason"],
+        )
     out.print(table)
     return 0
 
@@ -141,9 +186,17 @@ def cmd_presets(args: argparse.Namespace) -> int:
     from pjbuild.options import load_presets, load_schema
 
     presets = load_presets(load_schema(), args.presets_dir)
-    rows = [{"name": p.name, "description": p.description, "cflags": list(p.cflags),
-             "options": dict(p.options), "notes": p.notes.strip(), "file": str(p.path)}
-            for p in presets.values()]
+    rows: list[dict[str, Any]] = [
+        {
+            "name": p.name,
+            "description": p.description,
+            "cflags": list(p.cflags),
+            "options": dict(p.options),
+            "notes": p.notes.strip(),
+            "file": str(p.path),
+        }
+        for p in presets.values()
+    ]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -163,10 +216,19 @@ def cmd_options(args: argparse.Namespace) -> int:
     from pjbuild.options import load_schema
 
     schema = load_schema()
-    rows = [{"name": o.name, "type": o.type, "default": o.default, "allowed": o.allowed_text(),
-             "upstream": o.upstream, "managed_by": o.managed_by,
-             "implies": {k: list(v) for k, v in o.implies}, "description": o.description}
-            for o in schema.options.values()]
+    rows: list[dict[str, Any]] = [
+        {
+            "name": o.name,
+            "type": o.type,
+            "default": o.default,
+            "allowed": o.allowed_text(),
+            "upstream": o.upstream,
+            "managed_by": o.managed_by,
+            "implies": {k: list(v) for k, v in o.implies},
+            "description": o.description,
+        }
+        for o in schema.options.values()
+    ]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -186,27 +248,37 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(plan.digest)
         return 0
     suite = plan.catalog.suites.get(plan.tests)
-    test_plan = {p: list(t) for p, t in suite.tests} if suite and not suite.all else (
-        "every test each program lists" if suite else "none")
+    test_plan = (
+        {p: list(t) for p, t in suite.tests}
+        if suite and not suite.all
+        else ("every test each program lists" if suite else "none")
+    )
     data = {
         "target": plan.target.name,
         "inputs_digest": plan.digest,
-        "source": {"version": plan.source.version.version, "file": str(plan.source.path),
-                   "sha256": plan.source.sha256},
+        "source": {
+            "version": plan.source.version.version,
+            "file": str(plan.source.path),
+            "sha256": plan.source.sha256,
+        },
         "patches": [p.file.name for p in plan.source.version.patches],
         "tls": plan.tls.backend,
         "config_site_h": plan.header,
         "configure": plan.configure_command(),
         "env": dict(plan.env),
-        "tree": [{"component": d.component, "action": d.action, "detail": d.detail}
-                 for d in plan.tree],
+        "tree": [
+            {"component": d.component, "action": d.action, "detail": d.detail} for d in plan.tree
+        ],
         "tests": {"suite": plan.tests, "runner": plan.target.runner.kind, "plan": test_plan},
     }
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
-    out.print(f"# target {plan.target.name}, pjproject {plan.source.version.version}, "
-              f"inputs digest {plan.digest}", markup=False)
+    out.print(
+        f"# target {plan.target.name}, pjproject {plan.source.version.version}, "
+        f"inputs digest {plan.digest}",
+        markup=False,
+    )
     out.print("\n## config_site.h\n", markup=False)
     out.print(plan.header, markup=False)
     out.print("## configure\n", markup=False)
@@ -232,8 +304,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         err.print(f"[pjbuild] {text}", markup=False)
 
     plan = make_plan(_request(args))
-    say(f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "
-        f"inputs digest {plan.digest}")
+    say(
+        f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "
+        f"inputs digest {plan.digest}"
+    )
     outcome = run_build(
         plan, BuildOptions(jobs=args.jobs, force=args.force, ccache=not args.no_ccache), say
     )
@@ -266,17 +340,24 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     else:
         table = Table("needs", "kind", "required", "status", "Debian/Ubuntu package")
         for r in reqs:
-            table.add_row(r.what, r.kind, "yes" if r.required else "optional",
-                          "ok" if r.present else "MISSING", r.package)
+            table.add_row(
+                r.what,
+                r.kind,
+                "yes" if r.required else "optional",
+                "ok" if r.present else "MISSING",
+                r.package,
+            )
         out.print(f"target {target.name} ({target.description})", markup=False)
         out.print(table)
     missing = [r for r in reqs if r.required and not r.present]
     if missing:
         pkgs = missing_packages(reqs)
-        err.print(f"error: {len(missing)} required item(s) missing for {target.name}",
-                  markup=False)
-        err.print(f"fix: pjbuild doctor --target {target.name} --install"
-                  + (f"  (apt-get install {' '.join(pkgs)})" if pkgs else ""), markup=False)
+        err.print(f"error: {len(missing)} required item(s) missing for {target.name}", markup=False)
+        err.print(
+            f"fix: pjbuild doctor --target {target.name} --install"
+            + (f"  (apt-get install {' '.join(pkgs)})" if pkgs else ""),
+            markup=False,
+        )
         return 4
     return 0
 

@@ -1,4 +1,4 @@
-"""What a target needs on this machine, which Debian/Ubuntu package provides it, and installing it."""
+"""What a target needs on this machine, which Debian/Ubuntu package provides it; installing it."""
 
 from __future__ import annotations
 
@@ -27,12 +27,14 @@ def requirements(target: Target, tls: str | None = None) -> list[Requirement]:
     reqs: list[Requirement] = []
     c = target.compilers
     for exe in dict.fromkeys([c.cc, c.cxx, c.ar, c.ranlib, "make", "patch", *tools]):
-        reqs.append(Requirement(exe, "tool", True, shutil.which(exe) is not None,
-                                tools.get(exe, "")))
+        reqs.append(
+            Requirement(exe, "tool", True, shutil.which(exe) is not None, tools.get(exe, ""))
+        )
     if target.runner.command:
         exe = target.runner.command[0]
-        reqs.append(Requirement(exe, "runner", True, shutil.which(exe) is not None,
-                                tools.get(exe, "")))
+        reqs.append(
+            Requirement(exe, "runner", True, shutil.which(exe) is not None, tools.get(exe, ""))
+        )
     tls_data = load_configure_data()["tls"]
     wanted = tls or target.tls_default
     for backend in target.tls_backends:
@@ -40,14 +42,26 @@ def requirements(target: Target, tls: str | None = None) -> list[Requirement]:
         if not header:
             continue
         packages = target.packages_for_tls(backend)
-        reqs.append(Requirement(
-            f"{backend} ({header})", "tls", backend == wanted,
-            header_available(target, header), ", ".join(packages)))
+        reqs.append(
+            Requirement(
+                f"{backend} ({header})",
+                "tls",
+                backend == wanted,
+                header_available(target, header),
+                ", ".join(packages),
+            )
+        )
     for comp in load_components():
         if comp.header:
-            reqs.append(Requirement(
-                f"{comp.name} ({comp.header}, used when the tree lacks {comp.folder})",
-                "library", False, header_available(target, comp.header), comp.package))
+            reqs.append(
+                Requirement(
+                    f"{comp.name} ({comp.header}, used when the tree lacks {comp.folder})",
+                    "library",
+                    False,
+                    header_available(target, comp.header),
+                    comp.package,
+                )
+            )
     return reqs
 
 
@@ -68,8 +82,11 @@ def install(packages: list[str]) -> None:
             hint="sudo apt-get install -y " + " ".join(packages),
         )
     if not shutil.which("apt-get"):
-        raise ToolMissingError("apt-get not found: install these packages with your package "
-                               "manager: " + " ".join(packages))
+        raise ToolMissingError(
+            "apt-get not found: install these packages with your package "
+            "manager: " + " ".join(packages)
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *packages],
-                   check=True, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "--no-install-recommends", *packages], check=True, env=env
+    )

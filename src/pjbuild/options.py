@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from pjbuild import paths
 from pjbuild.errors import ConfigError, unknown
 from pjbuild.tomlload import load_toml
 
-Value = Union[bool, int, str]
+Value = bool | int | str
 
 TYPES = ("bool", "int", "enum", "set")
 _TRUE = {"1", "true", "yes", "on"}
@@ -74,9 +74,7 @@ class Option:
             if (self.minimum is not None and value < self.minimum) or (
                 self.maximum is not None and value > self.maximum
             ):
-                raise ConfigError(
-                    f"{self.name}={value} is out of range", hint=self.range_text()
-                )
+                raise ConfigError(f"{self.name}={value} is out of range", hint=self.range_text())
         elif self.type == "enum":
             names = [k for k, _ in self.values]
             if value not in names:
@@ -203,7 +201,9 @@ def load_presets(schema: Schema, extra_dirs: list[Path] | None = None) -> dict[s
                 try:
                     option = schema.get(name)
                     if option.managed_by:
-                        raise ConfigError(f"{name} is not set by presets", hint=option.managed_hint())
+                        raise ConfigError(
+                            f"{name} is not set by presets", hint=option.managed_hint()
+                        )
                     option.check(value)
                 except ConfigError as exc:
                     raise ConfigError(f"preset {file}: {exc.summary}", hint=exc.hint) from exc

@@ -189,15 +189,11 @@ def make_plan(req: Request) -> BuildPlan:
         load_components(), present, values, dict(config.origins), schema, target
     )
     if changed:
-        config = resolve(
-            schema, preset, {**sets, **changed}, raw, managed
-        )
+        config = resolve(schema, preset, {**sets, **changed}, raw, managed)
         config = ResolvedConfig(
             preset=config.preset,
             values=config.values,
-            origins=tuple(
-                (k, "tree" if k in changed else v) for k, v in config.origins
-            ),
+            origins=tuple((k, "tree" if k in changed else v) for k, v in config.origins),
             raw=config.raw,
             cflags=config.cflags,
             overrides=canonical_overrides(sets, raw),
@@ -206,8 +202,13 @@ def make_plan(req: Request) -> BuildPlan:
     args: list[str] = []
     if target.cross:
         args.append(f"--host={target.triplet}")
-    for group in (data["base"], tls.configure, configure_args(schema, config), tree_args,
-                  target.configure_args):
+    for group in (
+        data["base"],
+        tls.configure,
+        configure_args(schema, config),
+        tree_args,
+        target.configure_args,
+    ):
         args += [a for a in group if a not in args]
     env = build_env(target, config)
     plan = BuildPlan(

@@ -36,7 +36,8 @@ class Completed:
 
 
 class Runner(Protocol):
-    kind: str
+    @property
+    def kind(self) -> str: ...
 
     def run(self, argv: list[str], cwd: Path, timeout: float) -> Completed: ...
 
@@ -87,6 +88,4 @@ class PrefixRunner:
 
 def runner_for(target: Target) -> PrefixRunner:
     r = target.runner
-    return PrefixRunner(
-        kind=r.kind, prefix=r.command, env=r.env, timeout_factor=r.timeout_factor
-    )
+    return PrefixRunner(kind=r.kind, prefix=r.command, env=r.env, timeout_factor=r.timeout_factor)

@@ -242,7 +242,7 @@ def extract(archive: Path, dest: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
         try:
-            tar = tarfile.open(archive)
+            tar = tarfile.open(archive)  # noqa: SIM115 (closed by the with below)
         except tarfile.TarError as exc:
             raise SourceError(f"{archive.name}: not a readable archive ({exc})") from exc
         with tar:

@@ -37,7 +37,8 @@ class StepLog:
                 )
             except FileNotFoundError as exc:
                 raise ToolMissingError(
-                    f"{step}: cannot run {argv[0]}", hint="run `pjbuild doctor` to see what to install"
+                    f"{step}: cannot run {argv[0]}",
+                    hint="run `pjbuild doctor` to see what to install",
                 ) from exc
         self.durations[step] = self.durations.get(step, 0.0) + round(time.monotonic() - start, 3)
         if proc.returncode != 0:

@@ -85,9 +85,7 @@ class Target:
         exe = shutil.which(self.compilers.cc)
         if not exe:
             return "missing"
-        out = subprocess.run(
-            [exe, "--version"], capture_output=True, text=True, check=False
-        ).stdout
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
         return out.splitlines()[0].strip() if out else "unknown"
 
 
@@ -110,13 +108,13 @@ def parse_target(path: Path) -> Target:
     if name != path.stem:
         raise ConfigError(
             f"{path}: target name '{name}' does not match the file name",
-            hint=f"rename the file to {name}.toml or set name = \"{path.stem}\"",
+            hint=f'rename the file to {name}.toml or set name = "{path.stem}"',
         )
     status = data.get("status", "supported")
     if status not in STATUSES:
         raise ConfigError(f"{path}: status must be one of {', '.join(STATUSES)}")
     if status == "unsupported" and not data.get("reason"):
-        raise ConfigError(f"{path}: an unsupported target must say why (reason = \"...\")")
+        raise ConfigError(f'{path}: an unsupported target must say why (reason = "...")')
     endianness = _req(data, "endianness", path)
     if endianness not in ENDIANNESS:
         raise ConfigError(f"{path}: endianness must be 'little' or 'big'")

@@ -25,7 +25,9 @@ _RESULT = re.compile(
 # "10 essential tests: errno_test ..." / "8 pjlib-util tests: xml_test ..."
 _LIST = re.compile(r"(?P<count>\d+) (?P<group>[\w-]+) tests: (?P<names>.*)$", re.M)
 # "PJ_SSL_SOCK_IMP           : 1" from --config
-_CONFIG = re.compile(r"^\S*\s+(?P<key>PJ_[A-Z0-9_/()]+|ioqueue type)\s*:?\s*:\s*(?P<val>.*?)\s*$", re.M)
+_CONFIG = re.compile(
+    r"^\S*\s+(?P<key>PJ_[A-Z0-9_/()]+|ioqueue type)\s*:?\s*:\s*(?P<val>.*?)\s*$", re.M
+)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def tail(text: str, lines: int = 25) -> str:
 
 @dataclass(frozen=True)
 class TestTree:
-    """Test programs laid out as in the source tree: <root>/<module>/bin/<prog>, cwd <module>/build."""
+    """Test programs as in the source tree: <root>/<module>/bin/<prog>, run in <module>/build."""
 
     root: Path
 
@@ -221,23 +223,38 @@ def run_suite(
         if exe is None:
             result.notes.append(f"{program.name}: not built in this configuration")
             for test in wanted.get(program.name, ()):
-                _add(result, progress, TestResult(program.name, test, "skipped",
-                                                  reason="program not built"))
+                _add(
+                    result,
+                    progress,
+                    TestResult(program.name, test, "skipped", reason="program not built"),
+                )
             continue
         listing = runner.run([str(exe), "--list"], tree.cwd(program), 60)
         groups = parse_list(listing.output)
         if not groups:
             (log_dir / f"{program.name}.list.log").write_text(listing.output)
-            _add(result, progress, TestResult(
-                program.name, "--list", "failed",
-                reason=_failure_reason(listing) + ": no test list (see log)"))
+            _add(
+                result,
+                progress,
+                TestResult(
+                    program.name,
+                    "--list",
+                    "failed",
+                    reason=_failure_reason(listing) + ": no test list (see log)",
+                ),
+            )
             continue
         group_of = {t: g for g, tests in groups.items() for t in tests}
         selected = list(group_of) if suite.all else list(wanted.get(program.name, ()))
         for test in selected:
             if test not in group_of:
-                _add(result, progress, TestResult(program.name, test, "skipped",
-                                                  reason="not built in this configuration"))
+                _add(
+                    result,
+                    progress,
+                    TestResult(
+                        program.name, test, "skipped", reason="not built in this configuration"
+                    ),
+                )
                 continue
             argv = [str(exe), "--ci-mode", *program.args_for_group(group_of[test]), test]
             done = runner.run(argv, tree.cwd(program), catalog.timeout(program.name, test))
@@ -267,10 +284,7 @@ def _judge(
 ) -> TestResult:
     cases = parse_results(done.output)
     passed = (
-        not done.timed_out
-        and done.returncode == 0
-        and bool(cases)
-        and all(c["ok"] for c in cases)
+        not done.timed_out and done.returncode == 0 and bool(cases) and all(c["ok"] for c in cases)
     )
     item = TestResult(program, test, "passed", done.duration_s, cases=cases)
     known = target.known_failure(program, test) or catalog.known_failures.get(f"{program}:{test}")

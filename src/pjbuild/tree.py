@@ -79,7 +79,11 @@ def scan_archive(archive: Path, sha256: str) -> frozenset[str]:
 
 def scan_dir(tree: Path) -> frozenset[str]:
     third = tree / "third_party"
-    return frozenset(f"third_party/{p.name}" for p in third.iterdir()) if third.is_dir() else frozenset()
+    return (
+        frozenset(f"third_party/{p.name}" for p in third.iterdir())
+        if third.is_dir()
+        else frozenset()
+    )
 
 
 def header_available(target: Target, header: str) -> bool:
@@ -135,7 +139,9 @@ def decide(
         if comp.external and comp.header and header_available(target, comp.header):
             args += [a for a in comp.external if a not in args]
             decisions.append(
-                TreeDecision(comp.name, "external", f"{comp.folder} not in tree; system {comp.header}")
+                TreeDecision(
+                    comp.name, "external", f"{comp.folder} not in tree; system {comp.header}"
+                )
             )
             continue
         why = f"{comp.folder} is not in this tree"
@@ -144,7 +150,9 @@ def decide(
         if origins.get(comp.option) == "set":
             raise ConfigError(
                 f"{comp.option}={_show(value)} cannot be built: {why}",
-                hint=f"install {comp.package}" if comp.package else f"--set {comp.option}={_show(comp.off)}",
+                hint=f"install {comp.package}"
+                if comp.package
+                else f"--set {comp.option}={_show(comp.off)}",
             )
         assert comp.off is not None
         changed[comp.option] = comp.off

@@ -12,8 +12,15 @@ from pjbuild.runners import Runner
 from pjbuild.testsuites import TestTree, parse_config, tail
 
 # PJ_SSL_SOCK_IMP_* numbers from pjlib/include/pj/config.h
-_IMP_NUMBERS = {"none": "0", "openssl": "1", "gnutls": "2", "darwin": "3", "apple": "4",
-                "schannel": "5", "mbedtls": "6"}
+_IMP_NUMBERS = {
+    "none": "0",
+    "openssl": "1",
+    "gnutls": "2",
+    "darwin": "3",
+    "apple": "4",
+    "schannel": "5",
+    "mbedtls": "6",
+}
 _NUMBER_IMP = {v: k for k, v in _IMP_NUMBERS.items()}
 
 

@@ -12,16 +12,22 @@ import pytest
 from ..conftest import SHARED_SOURCES
 
 
-def pjbuild(*args: str, env_home: Path | None = None, mirror: Path | None = None,
-            check: bool = False) -> subprocess.CompletedProcess[str]:
+def pjbuild(
+    *args: str, env_home: Path | None = None, mirror: Path | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
     import os
 
     env = {**os.environ}
     if env_home is not None:
         env["PJBUILD_HOME"] = str(env_home)
     env["PJBUILD_MIRROR"] = str(mirror or SHARED_SOURCES)
-    proc = subprocess.run([sys.executable, "-m", "pjbuild", *args], capture_output=True,
-                          text=True, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pjbuild", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -29,7 +35,7 @@ def pjbuild(*args: str, env_home: Path | None = None, mirror: Path | None = None
 
 def test_targets_json(home: Path) -> None:
     rows = json.loads(pjbuild("targets", "--json", check=True).stdout)
-    host = [r for r in rows if r["name"] == "linux-x86_64"][0]
+    host = next(r for r in rows if r["name"] == "linux-x86_64")
     assert host["runner"] == "native" and host["tls_default"] == "openssl"
 
 
@@ -37,13 +43,22 @@ def test_presets_and_options_json(home: Path) -> None:
     presets = {p["name"] for p in json.loads(pjbuild("presets", "--json", check=True).stdout)}
     assert {"default", "minimal-size", "max-speed", "asterisk"} <= presets
     options = json.loads(pjbuild("options", "--json", check=True).stdout)
-    ipv6 = [o for o in options if o["name"] == "PJ_HAS_IPV6"][0]
+    ipv6 = next(o for o in options if o["name"] == "PJ_HAS_IPV6")
     assert ipv6["type"] == "bool" and ipv6["description"]
 
 
 def test_plan_prints_header_configure_and_tests(home: Path) -> None:
-    proc = pjbuild("plan", "--target", "host", "--tls", "openssl", "--set", "PJSUA_MAX_CALLS=64",
-                   env_home=home, check=True)
+    proc = pjbuild(
+        "plan",
+        "--target",
+        "host",
+        "--tls",
+        "openssl",
+        "--set",
+        "PJSUA_MAX_CALLS=64",
+        env_home=home,
+        check=True,
+    )
     assert "#define PJSUA_MAX_CALLS 64" in proc.stdout
     assert "./configure" in proc.stdout and "--with-ssl=/usr" in proc.stdout
     assert "pjlib-test:" in proc.stdout
@@ -53,10 +68,19 @@ def test_plan_prints_header_configure_and_tests(home: Path) -> None:
 def test_plan_json_and_digest_changes_with_options(home: Path) -> None:
     a = json.loads(pjbuild("plan", "--target", "host", "--json", env_home=home, check=True).stdout)
     b = pjbuild("plan", "--target", "host", "--digest", env_home=home, check=True).stdout.strip()
-    c = pjbuild("plan", "--target", "host", "--set", "PJ_LOG_MAX_LEVEL=3", "--digest",
-                env_home=home, check=True).stdout.strip()
-    d = pjbuild("plan", "--target", "host", "--tests", "none", "--digest",
-                env_home=home, check=True).stdout.strip()
+    c = pjbuild(
+        "plan",
+        "--target",
+        "host",
+        "--set",
+        "PJ_LOG_MAX_LEVEL=3",
+        "--digest",
+        env_home=home,
+        check=True,
+    ).stdout.strip()
+    d = pjbuild(
+        "plan", "--target", "host", "--tests", "none", "--digest", env_home=home, check=True
+    ).stdout.strip()
     assert a["inputs_digest"] == b == d  # the test suite does not change the bytes
     assert b != c
     assert "--disable-ssl" not in a["configure"]
@@ -65,8 +89,11 @@ def test_plan_json_and_digest_changes_with_options(home: Path) -> None:
 
 
 def test_tls_none_disables_ssl(home: Path) -> None:
-    a = json.loads(pjbuild("plan", "--target", "host", "--tls", "none", "--json",
-                           env_home=home, check=True).stdout)
+    a = json.loads(
+        pjbuild(
+            "plan", "--target", "host", "--tls", "none", "--json", env_home=home, check=True
+        ).stdout
+    )
     assert "--disable-ssl" in a["configure"]
     assert "#define PJ_HAS_SSL_SOCK 0" in a["config_site_h"]
 
@@ -115,8 +142,17 @@ def test_user_presets_folder(home: Path, tmp_path: Path) -> None:
     (tmp_path / "board.toml").write_text(
         'description = "my board"\n[options]\nPJSUA_MAX_CALLS = 2\n'
     )
-    proc = pjbuild("plan", "--target", "host", "--preset", "board", "--presets-dir",
-                   str(tmp_path), env_home=home, check=True)
+    proc = pjbuild(
+        "plan",
+        "--target",
+        "host",
+        "--preset",
+        "board",
+        "--presets-dir",
+        str(tmp_path),
+        env_home=home,
+        check=True,
+    )
     assert "#define PJSUA_MAX_CALLS 2" in proc.stdout
     (tmp_path / "bad.toml").write_text('[options]\nPJSUA_MAX_CALLS = "two"\n')
     proc = pjbuild("presets", "--presets-dir", str(tmp_path), env_home=home)
@@ -126,7 +162,7 @@ def test_user_presets_folder(home: Path, tmp_path: Path) -> None:
 def test_doctor_lists_packages(home: Path) -> None:
     proc = pjbuild("doctor", "--target", "host", "--json", env_home=home)
     rows = json.loads(proc.stdout)
-    gcc = [r for r in rows if r["what"] == "gcc"][0]
+    gcc = next(r for r in rows if r["what"] == "gcc")
     assert gcc["package"] == "gcc" and gcc["present"]
-    tls = [r for r in rows if r["kind"] == "tls" and r["what"].startswith("openssl")][0]
+    tls = next(r for r in rows if r["kind"] == "tls" and r["what"].startswith("openssl"))
     assert tls["package"] == "libssl-dev" and tls["required"]

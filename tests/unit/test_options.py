@@ -18,11 +18,23 @@ PRESETS = load_presets(SCHEMA)
 
 
 def test_issue_required_options_are_managed() -> None:
-    for name in ("PJ_HAS_SSL_SOCK", "PJ_SSL_SOCK_IMP", "PJ_HAS_IPV6", "PJ_LOG_MAX_LEVEL",
-                 "PJ_DEBUG", "PJ_IOQUEUE_MAX_HANDLES", "PJSIP_MAX_TSX_COUNT",
-                 "PJSIP_MAX_DIALOG_COUNT", "PJSUA_MAX_CALLS", "PJSUA_MAX_ACC",
-                 "PJSIP_MAX_PKT_LEN", "PJMEDIA_HAS_VIDEO", "PJMEDIA_HAS_SRTP",
-                 "PJ_CONFIG_MINIMAL_SIZE", "PJ_CONFIG_MAXIMUM_SPEED"):
+    for name in (
+        "PJ_HAS_SSL_SOCK",
+        "PJ_SSL_SOCK_IMP",
+        "PJ_HAS_IPV6",
+        "PJ_LOG_MAX_LEVEL",
+        "PJ_DEBUG",
+        "PJ_IOQUEUE_MAX_HANDLES",
+        "PJSIP_MAX_TSX_COUNT",
+        "PJSIP_MAX_DIALOG_COUNT",
+        "PJSUA_MAX_CALLS",
+        "PJSUA_MAX_ACC",
+        "PJSIP_MAX_PKT_LEN",
+        "PJMEDIA_HAS_VIDEO",
+        "PJMEDIA_HAS_SRTP",
+        "PJ_CONFIG_MINIMAL_SIZE",
+        "PJ_CONFIG_MAXIMUM_SPEED",
+    ):
         assert name in SCHEMA.options
 
 
@@ -128,8 +140,9 @@ def test_header_is_sorted_deterministic_and_names_overrides() -> None:
     sets = parse_sets(SCHEMA, ["PJSUA_MAX_CALLS=64", "PJ_LOG_MAX_LEVEL=3"])
     config = resolve(SCHEMA, PRESETS["default"], sets)
     one = render_header(SCHEMA, config, generator="t")
-    two = render_header(SCHEMA, resolve(SCHEMA, PRESETS["default"], dict(reversed(sets.items()))),
-                        generator="t")
+    two = render_header(
+        SCHEMA, resolve(SCHEMA, PRESETS["default"], dict(reversed(sets.items()))), generator="t"
+    )
     assert one == two
     assert " * preset: default" in one
     assert "overrides: PJSUA_MAX_CALLS=64 PJ_LOG_MAX_LEVEL=3" in one

@@ -84,8 +84,9 @@ def test_checksum_mismatch_reports_both_digests(tmp_path: Path) -> None:
     assert sha256_file(bad) in exc.value.summary
 
 
-def test_fetch_refuses_corrupted_mirror_file(tmp_path: Path, home: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fetch_refuses_corrupted_mirror_file(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     data = (SHARED_SOURCES / "pjproject-2.17-dfsg.tar.xz").read_bytes()
@@ -95,8 +96,9 @@ def test_fetch_refuses_corrupted_mirror_file(tmp_path: Path, home: Path,
         fetch(load_versions()["2.17-dfsg"])
 
 
-def test_fetch_missing_archive_says_where(tmp_path: Path, home: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fetch_missing_archive_says_where(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PJBUILD_MIRROR", str(tmp_path))
     with pytest.raises(SourceError) as exc:
         fetch(load_versions()["2.17-dfsg"])

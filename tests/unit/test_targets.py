@@ -62,8 +62,9 @@ def test_name_must_match_file(tmp_path: Path) -> None:
 
 
 def test_missing_key_is_named(tmp_path: Path) -> None:
-    text = "\n".join(ln for ln in HOST_FILE.read_text().splitlines()
-                     if not ln.startswith("triplet"))
+    text = "\n".join(
+        ln for ln in HOST_FILE.read_text().splitlines() if not ln.startswith("triplet")
+    )
     path = _write(tmp_path, "linux-x86_64", text)
     with pytest.raises(ConfigError, match="missing required key 'triplet'"):
         parse_target(path)
