@@ -78,6 +78,8 @@ def parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", action="store_true")
+        if name == "targets":
+            p.add_argument("--markdown", action="store_true", help="the README's target table")
         _common(p)
 
     p = sub.add_parser("plan", help="print config_site.h, configure command and test plan")
@@ -165,6 +167,11 @@ def cmd_targets(args: argparse.Namespace) -> int:
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
+        return 0
+    if args.markdown:
+        from pjbuild.report import targets_markdown
+
+        print(targets_markdown(targets.values()))
         return 0
     table = Table("target", "status", "arch", "endian", "runner", "TLS", "description")
     for r in rows:

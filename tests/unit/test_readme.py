@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pjbuild.report import TABLE_BEGIN, TABLE_END, targets_markdown
+from pjbuild.targets import load_targets
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_readme_target_table_matches_toolchains() -> None:
+    text = (REPO / "README.md").read_text()
+    section = text.split(TABLE_BEGIN, 1)[1].split(TABLE_END, 1)[0].strip()
+    assert section == targets_markdown(load_targets().values()), (
+        "README target table drifted from toolchains/: run python scripts/update_readme.py"
+    )
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    lines = (REPO / "README.md").read_text().splitlines()
+    block = lines[lines.index("```sh") + 1 : lines.index("```")]
+    assert block[0].startswith("./dev main") and block[1].startswith("./dev test")
+
+
+def test_readme_documents_every_command() -> None:
+    from pjbuild.cli import _HANDLERS
+
+    text = (REPO / "README.md").read_text()
+    for name in _HANDLERS:
+        assert f"pjbuild {name}" in text
