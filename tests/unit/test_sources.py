@@ -157,3 +157,21 @@ def test_data_folders_are_found() -> None:
     assert (root / "toolchains").is_dir()
     assert (root / "config_site" / "options.toml").is_file()
     assert paths.conandata_file().is_file()
+
+
+def test_user_source_with_pinned_name_is_verified(home: Path) -> None:
+    from pjbuild.sources import from_user
+
+    got = from_user(str(SHARED_SOURCES / "pjproject-2.17-dfsg.tar.xz"), load_versions())
+    assert got.version.version == "2.17-dfsg" and got.origin == "user"
+
+
+def test_user_source_unpinned_records_digest(home: Path, tmp_path: Path) -> None:
+    from pjbuild.sources import from_user
+
+    arc = _tar(tmp_path / "pjproject-9.9.tar.gz", [_file("pjproject-9.9/README")])
+    got = from_user(str(arc), load_versions())
+    assert got.sha256 == sha256_file(arc)
+    assert got.version.upstream == "9.9" and not got.version.patches
+    with pytest.raises(SourceError, match="no such file"):
+        from_user(str(tmp_path / "missing.tar.gz"), load_versions())
