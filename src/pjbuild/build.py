@@ -145,6 +145,9 @@ def _build(
     collect_test_tree(src, stage / "tests", plan.catalog)
 
     runner = runner_for(plan.target)
+    if runner.setup:
+        say("preparing the runner: " + " ".join(runner.setup))
+        runner.prepare(stage)
     say(f"verifying on the target ({runner.describe()})")
     verified = probe(plan, TestTree(stage / "tests"), runner)
     tls = {
@@ -211,13 +214,15 @@ def _raise_on_failures(suite: SuiteResult, logs: Path, kept: Path) -> None:
     failed = [r for r in suite.results if r.status == "failed"]
     if failed:
         names = ", ".join(f"{r.program}:{r.test}" for r in failed)
-        raise TestFailureError(
+        error = TestFailureError(
             f"{len(failed)} test(s) failed: {names}",
             hint=f"logs in {logs}; the artifact was not published (kept in {kept}). "
             "A failure that is the target's, not the build's, goes into the target file's "
             "[tests.known_failures] with its reason",
             details="\n".join(f"{r.program}:{r.test}: {r.reason}" for r in failed),
         )
+        error.kept = str(kept)
+        raise error
 
 
 def _suite_for_hit(

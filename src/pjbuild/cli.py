@@ -96,6 +96,36 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     _common(p)
 
+    p = sub.add_parser("matrix", help="build and test many targets; writes matrix.md/json")
+    sel = p.add_mutually_exclusive_group(required=True)
+    sel.add_argument("--targets", help="comma-separated target names")
+    sel.add_argument("--all", action="store_true", help="every target (unsupported ones listed)")
+    p.add_argument("--preset", default="default")
+    p.add_argument("--tls", default=None, help="for every target (default: each target's)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--set-raw", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--version", dest="pj_version", default=None)
+    p.add_argument("--tests", default="quick", help="quick|full|none")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="total make jobs, shared by the builds running at once",
+    )
+    p.add_argument(
+        "--parallel", type=int, default=None, help="targets built at once (default: --jobs)"
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=Path("matrix-report"),
+        help="folder for matrix.md and matrix.json",
+    )
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--no-ccache", action="store_true")
+    p.add_argument("--json", action="store_true", help="last stdout line: the matrix JSON")
+    _common(p)
+
     p = sub.add_parser("doctor", help="what a target needs and which package provides it")
     p.add_argument("--target", default="host")
     p.add_argument("--tls", default=None)
@@ -333,6 +363,59 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from pjbuild.matrix import run_matrix, to_json, write_reports
+    from pjbuild.plan import Request
+    from pjbuild.targets import load_targets, resolve_target
+    from pjbuild.testsuites import check_suite, load_catalog
+
+    check_suite(args.tests, load_catalog())
+    targets = load_targets(args.toolchains_dir)
+    if args.all:
+        chosen = sorted(targets.values(), key=lambda t: t.name)
+    else:
+        names = [n.strip() for n in args.targets.split(",") if n.strip()]
+        chosen = [resolve_target(n, targets) for n in names]
+    template = Request(
+        preset=args.preset,
+        tls=args.tls,
+        sets=tuple(args.sets),
+        set_raw=tuple(args.set_raw),
+        version=args.pj_version,
+        tests=args.tests,
+        toolchains_dirs=tuple(args.toolchains_dir),
+        presets_dirs=tuple(args.presets_dir),
+    )
+
+    def say(text: str) -> None:
+        err.print(f"[pjbuild] {text}", markup=False)
+
+    entries = run_matrix(
+        chosen,
+        template,
+        jobs=args.jobs,
+        parallel=args.parallel or args.jobs,
+        force=args.force,
+        ccache=not args.no_ccache,
+        say=say,
+    )
+    title = (
+        f"pjbuild matrix: preset {args.preset}, TLS {args.tls or 'per target'}, tests {args.tests}"
+    )
+    md, js = write_reports(entries, args.report, title)
+    failed = [e.target for e in entries if e.status == "failed"]
+    if args.json:
+        print(json.dumps(to_json(entries), sort_keys=True))
+    else:
+        out.print(md.read_text(), markup=False)
+        out.print(f"reports: {md} {js}", markup=False)
+    if failed:
+        err.print(f"error: {len(failed)} target(s) failed: {', '.join(failed)}", markup=False)
+        err.print(f"fix: see {md} and each target's logs", markup=False)
+        return 1
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from pjbuild.doctor import install, missing_packages, requirements
     from pjbuild.targets import load_targets, resolve_target
@@ -375,6 +458,7 @@ _HANDLERS = {
     "options": cmd_options,
     "plan": cmd_plan,
     "build": cmd_build,
+    "matrix": cmd_matrix,
     "doctor": cmd_doctor,
 }
 

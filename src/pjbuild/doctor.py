@@ -26,7 +26,10 @@ def requirements(target: Target, tls: str | None = None) -> list[Requirement]:
     tools = dict(target.tool_packages)
     reqs: list[Requirement] = []
     c = target.compilers
+    runner_exe = target.runner.command[0] if target.runner.command else ""
     for exe in dict.fromkeys([c.cc, c.cxx, c.ar, c.ranlib, "make", "patch", *tools]):
+        if exe == runner_exe:
+            continue
         reqs.append(
             Requirement(exe, "tool", True, shutil.which(exe) is not None, tools.get(exe, ""))
         )

@@ -55,6 +55,7 @@ class TestFailureError(PjbuildError):
 
     exit_code = 7
     __test__ = False  # not a pytest test class
+    kept = ""  # the unpublished stage folder, for reports
 
 
 def nearest(name: str, choices: Iterable[str]) -> str | None:

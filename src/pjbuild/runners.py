@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pjbuild import paths
 from pjbuild.targets import Target
 
 
@@ -52,12 +53,21 @@ class PrefixRunner:
     prefix: tuple[str, ...]
     env: tuple[tuple[str, str], ...]
     timeout_factor: float = 1.0
+    setup: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return " ".join(self.prefix) if self.prefix else "native"
 
-    def run(self, argv: list[str], cwd: Path, timeout: float) -> Completed:
-        full = [*self.prefix, *argv]
+    def prepare(self, cwd: Path) -> Completed | None:
+        """Run the target's one-time setup command (idempotent, e.g. `wineboot --init`)."""
+        if not self.setup:
+            return None
+        return self.run(list(self.setup), cwd, 600, prefixed=False)
+
+    def run(
+        self, argv: list[str], cwd: Path, timeout: float, *, prefixed: bool = True
+    ) -> Completed:
+        full = [*self.prefix, *argv] if prefixed else list(argv)
         env = {**os.environ, **dict(self.env)}
         start = time.monotonic()
         # A new session so that a timeout kills the whole process group (emulator included).
@@ -88,4 +98,15 @@ class PrefixRunner:
 
 def runner_for(target: Target) -> PrefixRunner:
     r = target.runner
-    return PrefixRunner(kind=r.kind, prefix=r.command, env=r.env, timeout_factor=r.timeout_factor)
+    home = paths.home()
+    env = tuple((k, v.replace("{home}", str(home))) for k, v in r.env)
+    for _, value in env:
+        if value.startswith(str(home)):  # e.g. WINEPREFIX: its parent must exist
+            Path(value).parent.mkdir(parents=True, exist_ok=True)
+    return PrefixRunner(
+        kind=r.kind,
+        prefix=r.command,
+        env=env,
+        timeout_factor=r.timeout_factor,
+        setup=r.setup,
+    )

@@ -36,8 +36,9 @@ class Compilers:
 class Runner:
     kind: str  # native | qemu | wine
     command: tuple[str, ...] = ()  # prefix put before the program, e.g. ("qemu-arm", "-L", "...")
-    env: tuple[tuple[str, str], ...] = ()
+    env: tuple[tuple[str, str], ...] = ()  # values may use {home} (PJBUILD_HOME)
     timeout_factor: float = 1.0  # emulated targets are slower: per-test timeouts scale by this
+    setup: tuple[str, ...] = ()  # run once before programs (e.g. create a Wine prefix)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ def parse_target(path: Path) -> Target:
             command=tuple(runner.get("command", [])),
             env=_pairs(runner.get("env")),
             timeout_factor=float(runner.get("timeout_factor", 1.0)),
+            setup=tuple(runner.get("setup", [])),
         ),
         tls_default=tls.get("default", "none"),
         tls_backends=tuple(tls.get("backends", ["none"])),

@@ -1,0 +1,162 @@
+"""Many targets at once: concurrent builds within one CPU budget, a report per target."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pjbuild.build import BuildOptions, run_build
+from pjbuild.errors import PjbuildError
+from pjbuild.plan import Request, make_plan
+from pjbuild.targets import Target
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class MatrixEntry:
+    target: str
+    status: str  # passed | failed | unsupported
+    artifact: str | None = None
+    tests: dict[str, int] = field(
+        default_factory=lambda: {"passed": 0, "failed": 0, "skipped": 0, "known": 0}
+    )
+    known_failures: list[str] = field(default_factory=list)
+    endianness: dict[str, Any] = field(default_factory=dict)
+    tls: dict[str, Any] = field(default_factory=dict)
+    lib_size_bytes: int | None = None
+    duration_s: float = 0.0
+    cache_hit: bool = False
+    error: str = ""
+
+
+def lib_size(prefix: Path) -> int:
+    """Bytes of the static libraries in the artifact (what a firmware image links from)."""
+    return sum(p.stat().st_size for p in (prefix / "lib").glob("*.a"))
+
+
+def build_one(target: Target, template: Request, opts: BuildOptions, say: Say) -> MatrixEntry:
+    if not target.supported:
+        return MatrixEntry(
+            target.name,
+            "unsupported",
+            error=target.reason,
+            endianness={"expected": target.endianness, "verified": False},
+        )
+    start = time.monotonic()
+    entry = MatrixEntry(
+        target.name,
+        "failed",
+        endianness={"expected": target.endianness, "verified": False},
+        tls={"requested": template.tls or target.tls_default, "verified": False},
+    )
+    try:
+        plan = make_plan(replace(template, target=target.name))
+        outcome = run_build(plan, opts, lambda text: say(f"{target.name}: {text}"))
+    except PjbuildError as exc:
+        entry.error = exc.summary + (f" ({exc.details.splitlines()[-1]})" if exc.details else "")
+        entry.duration_s = round(time.monotonic() - start, 1)
+        _fill_from_kept(entry, exc)
+        return entry
+    summary = outcome.summary()
+    entry.status = "passed"
+    entry.artifact = summary["artifact"]
+    entry.tests = {k: summary["tests"][k] for k in ("passed", "failed", "skipped", "known")}
+    entry.known_failures = [
+        f"{r.program}:{r.test}: {r.reason}"
+        for r in (outcome.suite.results if outcome.suite else [])
+        if r.status == "known"
+    ]
+    entry.endianness = summary["endianness"]
+    entry.tls = {k: summary["tls"][k] for k in ("requested", "verified")}
+    entry.lib_size_bytes = lib_size(outcome.artifact / "prefix")
+    entry.duration_s = round(time.monotonic() - start, 1)
+    entry.cache_hit = outcome.cache_hit
+    return entry
+
+
+def _fill_from_kept(entry: MatrixEntry, exc: PjbuildError) -> None:
+    """A test failure keeps the unpublished stage: report its counts too."""
+    kept = getattr(exc, "kept", "")
+    if not kept:
+        return
+    manifest = Path(kept) / "manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text())
+        for suite in data.get("tests", {}).values():
+            entry.tests = {k: suite[k] for k in ("passed", "failed", "skipped", "known")}
+        entry.endianness = data.get("endianness", entry.endianness)
+        entry.tls = {k: data["tls"][k] for k in ("requested", "verified")}
+        entry.lib_size_bytes = lib_size(Path(kept) / "prefix")
+
+
+def run_matrix(
+    targets: list[Target],
+    template: Request,
+    *,
+    jobs: int,
+    parallel: int,
+    force: bool = False,
+    ccache: bool = True,
+    say: Say,
+) -> list[MatrixEntry]:
+    """Build every target; at most `parallel` at once, sharing `jobs` make slots between them."""
+    parallel = max(1, min(parallel, len(targets)))
+    opts = BuildOptions(jobs=max(1, jobs // parallel), force=force, ccache=ccache)
+    lock = threading.Lock()
+
+    def locked_say(text: str) -> None:
+        with lock:
+            say(text)
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = [pool.submit(build_one, t, template, opts, locked_say) for t in targets]
+        entries = [f.result() for f in futures]
+    return entries
+
+
+def to_json(entries: list[MatrixEntry]) -> dict[str, Any]:
+    return {"targets": [asdict(e) for e in entries]}
+
+
+def to_markdown(entries: list[MatrixEntry], title: str) -> str:
+    lines = [
+        f"# {title}",
+        "",
+        "| target | status | tests passed/failed/skipped/known | TLS | endianness | "
+        "lib size (KiB) | time (s) | cache hit |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for e in entries:
+        t = e.tests
+        tests = f"{t['passed']}/{t['failed']}/{t['skipped']}/{t['known']}"
+        tls = f"{e.tls.get('requested', '')} ({'verified' if e.tls.get('verified') else 'no'})"
+        endian = e.endianness.get("expected", "") + (
+            " (verified)" if e.endianness.get("verified") else " (not verified)"
+        )
+        size = f"{e.lib_size_bytes / 1024:.0f}" if e.lib_size_bytes else ""
+        status = e.status if not e.error else f"{e.status}: {e.error}"
+        lines.append(
+            f"| {e.target} | {status} | {tests} | {tls} | {endian} | {size} | "
+            f"{e.duration_s:.0f} | {'yes' if e.cache_hit else 'no'} |"
+        )
+    known = [(e.target, k) for e in entries for k in e.known_failures]
+    if known:
+        lines += ["", "## Known failures (listed in data with their reasons)", ""]
+        lines += [f"- {target}: {k}" for target, k in known]
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(entries: list[MatrixEntry], folder: Path, title: str) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    md = folder / "matrix.md"
+    js = folder / "matrix.json"
+    md.write_text(to_markdown(entries, title))
+    js.write_text(json.dumps(to_json(entries), indent=2, sort_keys=True) + "\n")
+    return md, js

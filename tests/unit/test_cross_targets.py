@@ -1,0 +1,118 @@
+"""Cross targets are data: every file plans correctly without per-target code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pjbuild.matrix import MatrixEntry, to_json, to_markdown
+from pjbuild.plan import Request, make_plan
+from pjbuild.runners import runner_for
+from pjbuild.targets import load_targets
+
+TARGETS = load_targets()
+ISSUE_TARGETS = [
+    "linux-i686",
+    "linux-armel",
+    "linux-armhf",
+    "linux-aarch64",
+    "linux-mips",
+    "linux-mipsel",
+    "linux-mips64el",
+    "linux-ppc",
+    "linux-ppc64",
+    "linux-ppc64le",
+    "linux-s390x",
+    "linux-riscv64",
+    "linux-alpha",
+    "linux-sparc64",
+    "linux-m68k",
+    "linux-sh4",
+    "linux-hppa",
+    "windows-mingw-x86_64",
+    "windows-mingw-i686",
+]
+
+
+def test_platform_table_targets_have_files() -> None:
+    missing = [t for t in ISSUE_TARGETS if t not in TARGETS]
+    assert not missing
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_target_is_consistent(name: str) -> None:
+    t = TARGETS[name]
+    if not t.supported:
+        assert t.reason
+        return
+    if t.cross:
+        assert t.compilers.cc.startswith(t.triplet)
+        assert t.runner.kind in ("qemu", "wine")
+        assert t.runner.command, "an emulated target needs a runner command"
+        tools = dict(t.tool_packages)
+        assert tools.get(t.compilers.cc), f"no Debian package named for {t.compilers.cc}"
+        assert tools.get(t.runner.command[0]), "no Debian package named for the runner"
+    assert dict(t.conan).get("os")
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in sorted(TARGETS) if TARGETS[n].cross and TARGETS[n].supported]
+)
+def test_cross_plan(name: str, home: Path) -> None:
+    plan = make_plan(Request(target=name, tls="none", tests="quick"))
+    t = TARGETS[name]
+    assert plan.configure_args[0] == f"--host={t.triplet}"
+    env = dict(plan.env)
+    assert env["CC"] == t.compilers.cc and env["LD"] == t.compilers.cxx
+    assert "--disable-ssl" in plan.configure_args
+    assert runner_for(t).prefix == t.runner.command
+
+
+def test_big_endian_targets_are_marked() -> None:
+    big = {n for n, t in TARGETS.items() if t.endianness == "big"}
+    assert {"linux-mips", "linux-ppc", "linux-ppc64", "linux-s390x", "linux-sparc64"} <= big
+    assert "linux-mipsel" not in big
+
+
+def test_wine_prefix_lives_under_pjbuild_home(home: Path) -> None:
+    runner = runner_for(TARGETS["windows-mingw-x86_64"])
+    env = dict(runner.env)
+    assert env["WINEPREFIX"].startswith(str(home))
+    assert Path(env["WINEPREFIX"]).parent.is_dir()
+
+
+def test_matrix_json_shape_and_markdown() -> None:
+    ok = MatrixEntry(
+        "linux-mips",
+        "passed",
+        artifact="/a",
+        tests={"passed": 30, "failed": 0, "skipped": 1, "known": 1},
+        known_failures=["pjlib-test:x: reason"],
+        endianness={"expected": "big", "verified": True},
+        tls={"requested": "none", "verified": True},
+        lib_size_bytes=2048,
+        duration_s=61.0,
+    )
+    bad = MatrixEntry("linux-sh4", "unsupported", error="no working emulator")
+    data = to_json([ok, bad])
+    assert json.loads(json.dumps(data)) == data
+    first = data["targets"][0]
+    for key in (
+        "target",
+        "status",
+        "artifact",
+        "tests",
+        "endianness",
+        "tls",
+        "lib_size_bytes",
+        "duration_s",
+        "cache_hit",
+    ):
+        assert key in first
+    assert set(first["tests"]) == {"passed", "failed", "skipped", "known"}
+    md = to_markdown([ok, bad], "t")
+    assert "| linux-mips | passed | 30/0/1/1 | none (verified) | big (verified) | 2 |" in md
+    assert "unsupported: no working emulator" in md
+    assert "- linux-mips: pjlib-test:x: reason" in md
