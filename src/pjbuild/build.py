@@ -48,7 +48,15 @@ class BuildOutcome:
         tests = (
             self.suite.summary()
             if self.suite
-            else {"suite": "none", "runner": "", "passed": 0, "failed": 0, "skipped": 0, "known": 0}
+            else {
+                "suite": "none",
+                "runner": "",
+                "passed": 0,
+                "failed": 0,
+                "skipped": 0,
+                "known": 0,
+                "flaky": 0,
+            }
         )
         return {
             "artifact": str(self.artifact),

@@ -17,6 +17,7 @@ from pjbuild.plan import Request, make_plan
 from pjbuild.targets import Target
 
 Say = Callable[[str], None]
+TEST_KEYS = ("passed", "failed", "skipped", "known", "flaky")
 
 
 @dataclass
@@ -25,9 +26,10 @@ class MatrixEntry:
     status: str  # passed | failed | unsupported
     artifact: str | None = None
     tests: dict[str, int] = field(
-        default_factory=lambda: {"passed": 0, "failed": 0, "skipped": 0, "known": 0}
+        default_factory=lambda: {"passed": 0, "failed": 0, "skipped": 0, "known": 0, "flaky": 0}
     )
     known_failures: list[str] = field(default_factory=list)
+    flaky: list[str] = field(default_factory=list)
     endianness: dict[str, Any] = field(default_factory=dict)
     tls: dict[str, Any] = field(default_factory=dict)
     lib_size_bytes: int | None = None
@@ -67,12 +69,12 @@ def build_one(target: Target, template: Request, opts: BuildOptions, say: Say) -
     summary = outcome.summary()
     entry.status = "passed"
     entry.artifact = summary["artifact"]
-    entry.tests = {k: summary["tests"][k] for k in ("passed", "failed", "skipped", "known")}
+    entry.tests = {k: summary["tests"][k] for k in TEST_KEYS}
+    results = outcome.suite.results if outcome.suite else []
     entry.known_failures = [
-        f"{r.program}:{r.test}: {r.reason}"
-        for r in (outcome.suite.results if outcome.suite else [])
-        if r.status == "known"
+        f"{r.program}:{r.test}: {r.reason}" for r in results if r.status == "known"
     ]
+    entry.flaky = [f"{r.program}:{r.test}: {r.reason}" for r in results if r.flaky]
     entry.endianness = summary["endianness"]
     entry.tls = {k: summary["tls"][k] for k in ("requested", "verified")}
     entry.lib_size_bytes = lib_size(outcome.artifact / "prefix")
@@ -90,7 +92,7 @@ def _fill_from_kept(entry: MatrixEntry, exc: PjbuildError) -> None:
     if manifest.is_file():
         data = json.loads(manifest.read_text())
         for suite in data.get("tests", {}).values():
-            entry.tests = {k: suite[k] for k in ("passed", "failed", "skipped", "known")}
+            entry.tests = {k: suite.get(k, 0) for k in TEST_KEYS}
         entry.endianness = data.get("endianness", entry.endianness)
         entry.tls = {k: data["tls"][k] for k in ("requested", "verified")}
         entry.lib_size_bytes = lib_size(Path(kept) / "prefix")
@@ -129,13 +131,13 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
     lines = [
         f"# {title}",
         "",
-        "| target | status | tests passed/failed/skipped/known | TLS | endianness | "
+        "| target | status | tests passed/failed/skipped/known/flaky | TLS | endianness | "
         "lib size (KiB) | time (s) | cache hit |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for e in entries:
         t = e.tests
-        tests = f"{t['passed']}/{t['failed']}/{t['skipped']}/{t['known']}"
+        tests = "/".join(str(t.get(k, 0)) for k in TEST_KEYS)
         tls = f"{e.tls.get('requested', '')} ({'verified' if e.tls.get('verified') else 'no'})"
         endian = e.endianness.get("expected", "") + (
             " (verified)" if e.endianness.get("verified") else " (not verified)"
@@ -150,6 +152,10 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
     if known:
         lines += ["", "## Known failures (listed in data with their reasons)", ""]
         lines += [f"- {target}: {k}" for target, k in known]
+    flaky = [(e.target, k) for e in entries for k in e.flaky]
+    if flaky:
+        lines += ["", "## Flaky tests (failed, then passed when run again)", ""]
+        lines += [f"- {target}: {k}" for target, k in flaky]
     return "\n".join(lines) + "\n"
 
 

@@ -55,6 +55,8 @@ class TestCatalog:
     suites: dict[str, Suite]
     timeouts: dict[str, float]
     known_failures: dict[str, str]
+    retries: int = 1
+    __test__ = False
 
     def timeout(self, program: str, test: str) -> float:
         return self.timeouts.get(f"{program}:{test}", self.timeouts.get("default", 120.0))
@@ -68,6 +70,7 @@ class TestResult:
     duration_s: float = 0.0
     reason: str = ""
     cases: list[dict[str, Any]] = field(default_factory=list)
+    flaky: bool = False  # failed, then passed when run again
     __test__ = False
 
 
@@ -90,6 +93,7 @@ class SuiteResult:
             "failed": self.count("failed"),
             "skipped": self.count("skipped"),
             "known": self.count("known"),
+            "flaky": sum(1 for r in self.results if r.flaky),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -124,6 +128,7 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
         suites=suites,
         timeouts={k: float(v) for k, v in data.get("timeouts", {}).items()},
         known_failures=dict(data.get("known_failures", {})),
+        retries=int(data.get("retries", 1)),
     )
 
 
@@ -169,6 +174,7 @@ class TestTree:
     """Test programs as in the source tree: <root>/<module>/bin/<prog>, run in <module>/build."""
 
     root: Path
+    __test__ = False
 
     def program_path(self, program: Program) -> Path | None:
         found = sorted((self.root / program.module / "bin").glob(f"{program.name}-*"))
@@ -257,12 +263,42 @@ def run_suite(
                 )
                 continue
             argv = [str(exe), "--ci-mode", *program.args_for_group(group_of[test]), test]
-            done = runner.run(argv, tree.cwd(program), catalog.timeout(program.name, test))
-            (log_dir / f"{program.name}.{test}.log").write_text(
-                "$ " + " ".join(done.argv) + "\n" + done.output
-            )
-            _add(result, progress, _judge(program.name, test, done, target, catalog))
+            item = _run_one(program, test, argv, tree, runner, target, catalog, log_dir)
+            _add(result, progress, item)
     return result
+
+
+def _run_one(
+    program: Program,
+    test: str,
+    argv: list[str],
+    tree: TestTree,
+    runner: Runner,
+    target: Target,
+    catalog: TestCatalog,
+    log_dir: Path,
+) -> TestResult:
+    """Run one test; a failure is run again (catalog.retries times) to tell flaky from broken.
+
+    A test that passes on a retry is reported as passed *and* flaky, with the first failure's
+    reason; the logs of every attempt are kept.
+    """
+    first: TestResult | None = None
+    for attempt in range(catalog.retries + 1):
+        done = runner.run(argv, tree.cwd(program), catalog.timeout(program.name, test))
+        suffix = "" if attempt == 0 else f".retry{attempt}"
+        (log_dir / f"{program.name}.{test}{suffix}.log").write_text(
+            "$ " + " ".join(done.argv) + "\n" + done.output
+        )
+        item = _judge(program.name, test, done, target, catalog)
+        if item.status != "failed":
+            if first is not None and item.status == "passed":
+                item.flaky = True
+                item.reason = f"flaky: failed once ({first.reason}), passed on retry {attempt}"
+            return item
+        first = first or item
+    assert first is not None
+    return first
 
 
 def _add(result: SuiteResult, progress: ProgressFn | None, item: TestResult) -> None:
