@@ -153,17 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _request(args: argparse.Namespace) -> Any:
+def _request(args: argparse.Namespace, target: str | None = None) -> Any:
+    """The build request from plan/build/matrix arguments (matrix sets the target per entry)."""
     from pjbuild.plan import Request
 
     return Request(
-        target=args.target,
+        target=target or args.target,
         preset=args.preset,
         tls=args.tls,
         sets=tuple(args.sets),
         set_raw=tuple(args.set_raw),
         version=args.pj_version,
-        source=args.source,
+        source=getattr(args, "source", None),
         tests=args.tests,
         toolchains_dirs=tuple(args.toolchains_dir),
         presets_dirs=tuple(args.presets_dir),
@@ -365,7 +366,6 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     from pjbuild.matrix import run_matrix, to_json, write_reports
-    from pjbuild.plan import Request
     from pjbuild.targets import load_targets, resolve_target
     from pjbuild.testsuites import check_suite, load_catalog
 
@@ -376,16 +376,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     else:
         names = [n.strip() for n in args.targets.split(",") if n.strip()]
         chosen = [resolve_target(n, targets) for n in names]
-    template = Request(
-        preset=args.preset,
-        tls=args.tls,
-        sets=tuple(args.sets),
-        set_raw=tuple(args.set_raw),
-        version=args.pj_version,
-        tests=args.tests,
-        toolchains_dirs=tuple(args.toolchains_dir),
-        presets_dirs=tuple(args.presets_dir),
-    )
+    template = _request(args, target="host")
 
     def say(text: str) -> None:
         err.print(f"[pjbuild] {text}", markup=False)

@@ -189,32 +189,25 @@ def load_schema(path: Path | None = None) -> Schema:
 
 def load_presets(schema: Schema, extra_dirs: list[Path] | None = None) -> dict[str, Preset]:
     presets: dict[str, Preset] = {}
-    for folder in paths.preset_dirs(extra_dirs):
-        if not folder.is_dir():
-            if folder in (extra_dirs or []):
-                raise ConfigError(f"presets folder {folder} does not exist")
-            continue
-        for file in sorted(folder.glob("*.toml")):
-            data = load_toml(file)
-            opts = data.get("options", {})
-            for name, value in opts.items():
-                try:
-                    option = schema.get(name)
-                    if option.managed_by:
-                        raise ConfigError(
-                            f"{name} is not set by presets", hint=option.managed_hint()
-                        )
-                    option.check(value)
-                except ConfigError as exc:
-                    raise ConfigError(f"preset {file}: {exc.summary}", hint=exc.hint) from exc
-            presets[file.stem] = Preset(
-                name=file.stem,
-                description=data.get("description", ""),
-                options=tuple(sorted(opts.items())),
-                cflags=tuple(data.get("cflags", [])),
-                notes=data.get("notes", ""),
-                path=file,
-            )
+    for file in paths.toml_files(paths.preset_dirs(extra_dirs), extra_dirs, "presets"):
+        data = load_toml(file)
+        opts = data.get("options", {})
+        for name, value in opts.items():
+            try:
+                option = schema.get(name)
+                if option.managed_by:
+                    raise ConfigError(f"{name} is not set by presets", hint=option.managed_hint())
+                option.check(value)
+            except ConfigError as exc:
+                raise ConfigError(f"preset {file}: {exc.summary}", hint=exc.hint) from exc
+        presets[file.stem] = Preset(
+            name=file.stem,
+            description=data.get("description", ""),
+            options=tuple(sorted(opts.items())),
+            cflags=tuple(data.get("cflags", [])),
+            notes=data.get("notes", ""),
+            path=file,
+        )
     return presets
 
 

@@ -53,6 +53,23 @@ def preset_dirs(extra: list[Path] | None = None) -> list[Path]:
     ]
 
 
+def toml_files(folders: list[Path], extra: list[Path] | None, kind: str) -> list[Path]:
+    """The *.toml files of data folders, in search order (later ones override earlier).
+
+    A folder the user named (`extra`) must exist; shipped or env folders may be absent.
+    """
+    files: list[Path] = []
+    for folder in folders:
+        if not folder.is_dir():
+            if folder in (extra or []):
+                from pjbuild.errors import ConfigError
+
+                raise ConfigError(f"{kind} folder {folder} does not exist")
+            continue
+        files += sorted(folder.glob("*.toml"))
+    return files
+
+
 def option_schema_file() -> Path:
     return data_root() / "config_site" / "options.toml"
 

@@ -168,14 +168,9 @@ def parse_target(path: Path) -> Target:
 
 def load_targets(extra_dirs: list[Path] | None = None) -> dict[str, Target]:
     targets: dict[str, Target] = {}
-    for folder in paths.toolchain_dirs(extra_dirs):
-        if not folder.is_dir():
-            if folder in (extra_dirs or []):
-                raise ConfigError(f"toolchains folder {folder} does not exist")
-            continue
-        for file in sorted(folder.glob("*.toml")):
-            target = parse_target(file)
-            targets[target.name] = target
+    for file in paths.toml_files(paths.toolchain_dirs(extra_dirs), extra_dirs, "toolchains"):
+        target = parse_target(file)
+        targets[target.name] = target
     return targets
 
 
