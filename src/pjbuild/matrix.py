@@ -138,7 +138,11 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
     for e in entries:
         t = e.tests
         tests = "/".join(str(t.get(k, 0)) for k in TEST_KEYS)
-        tls = f"{e.tls.get('requested', '')} ({'verified' if e.tls.get('verified') else 'no'})"
+        tls = (
+            f"{e.tls['requested']} ({'verified' if e.tls.get('verified') else 'no'})"
+            if e.tls
+            else ""
+        )
         endian = e.endianness.get("expected", "") + (
             " (verified)" if e.endianness.get("verified") else " (not verified)"
         )
