@@ -23,7 +23,7 @@ from pjbuild.runners import runner_for
 from pjbuild.sources import extract
 from pjbuild.steplog import StepLog
 from pjbuild.testsuites import SuiteResult, TestResult, TestTree, collect_test_tree, run_suite
-from pjbuild.verify import check, check_configured, probe
+from pjbuild.verify import check, check_configured, pjlib_config, probe
 
 Say = Callable[[str], None]
 
@@ -157,7 +157,7 @@ def _build(
         say("preparing the runner: " + " ".join(runner.setup))
         runner.prepare(stage)
     say(f"verifying on the target ({runner.describe()})")
-    verified = probe(plan, TestTree(stage / "tests"), runner)
+    verified = probe(plan, stage / "prefix", work / "probe", runner)
     tls = {
         "requested": plan.tls.backend,
         "verified": verified.tls_backend == plan.tls.backend,
@@ -173,8 +173,9 @@ def _build(
     suite = _run_tests(plan, stage, work / "testrun", say)
     if suite is not None:
         tls["on_target_test"] = _tls_test_state(suite)
+    config = {**pjlib_config(TestTree(stage / "tests"), plan, runner), **verified.config}
     manifest = make_manifest(
-        plan, tls=tls, endianness=endianness, durations=log.durations, config=verified.config
+        plan, tls=tls, endianness=endianness, durations=log.durations, config=config
     )
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
     manifest["files"] = file_digests(stage)
@@ -206,6 +207,7 @@ def _run_tests(plan: BuildPlan, stage: Path, run_dir: Path, say: Say) -> SuiteRe
             plan.catalog,
             stage / "logs" / "tests",
             show,
+            known=dict(plan.preset.known_failures),
         )
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -126,6 +126,7 @@ class Preset:
     cflags: tuple[str, ...]
     notes: str
     path: Path
+    known_failures: tuple[tuple[str, str], ...] = ()  # "program:test" -> reason
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def load_presets(schema: Schema, extra_dirs: list[Path] | None = None) -> dict[s
             cflags=tuple(data.get("cflags", [])),
             notes=data.get("notes", ""),
             path=file,
+            known_failures=tuple(sorted(data.get("tests", {}).get("known_failures", {}).items())),
         )
     return presets
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,28 +33,88 @@ class Verified:
     config: dict[str, str]
 
 
-def probe(plan: BuildPlan, tree: TestTree, runner: Runner) -> Verified:
-    """Run ``pjlib-test --config`` on the target and read what was really compiled in."""
-    program = plan.catalog.programs["pjlib-test"]
-    exe = tree.program_path(program)
-    if exe is None:
+PROBE_C = r"""
+#include <pjlib.h>
+#include <stdio.h>
+int main(void)
+{
+    union { pj_uint32_t u; unsigned char c[4]; } e;
+    e.u = 0x01020304;
+    printf("PJ_HAS_SSL_SOCK=%d\n", (int)PJ_HAS_SSL_SOCK);
+    printf("PJ_SSL_SOCK_IMP=%d\n", (int)PJ_SSL_SOCK_IMP);
+    printf("PJ_IS_BIG_ENDIAN=%d\n", (int)PJ_IS_BIG_ENDIAN);
+    printf("RUNTIME_BIG_ENDIAN=%d\n", e.c[0] == 1);
+    printf("PJ_VERSION=%s\n", pj_get_version());
+    return 0;
+}
+"""
+
+
+def _pc_flags(prefix: Path) -> tuple[list[str], list[str]]:
+    """Cflags and Libs (+ Libs.private) of the artifact's libpjproject.pc."""
+    fields: dict[str, str] = {}
+    pc = prefix / "lib" / "pkgconfig" / "libpjproject.pc"
+    for line in pc.read_text().splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key in ("Cflags", "Libs", "Libs.private"):
+            fields[key] = value.replace("${pcfiledir}", str(pc.parent))
+    libs = (fields.get("Libs", "") + " " + fields.get("Libs.private", "")).split()
+    return fields.get("Cflags", "").split(), libs
+
+
+def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified:
+    """Build a tiny program against the installed prefix with the target's compiler and run it
+    on the target: it prints the TLS macros the library was built with and the byte order it
+    sees at run time. Independent of PJ_LOG_MAX_LEVEL (it uses printf)."""
+    work.mkdir(parents=True, exist_ok=True)
+    src = work / "pjbuild-probe.c"
+    src.write_text(PROBE_C)
+    exe = work / "pjbuild-probe.exe"  # the suffix is harmless on ELF targets
+    cflags, libs = _pc_flags(prefix)
+    compilers = plan.target.compilers
+    argv = [compilers.cxx, *cflags, str(src), "-o", str(exe), *libs]
+    proc = subprocess.run(
+        argv, capture_output=True, text=True, check=False, env={**os.environ, **dict(plan.env)}
+    )
+    if proc.returncode != 0:
         raise VerificationError(
-            "pjlib-test was not built: cannot verify the build on the target",
-            hint="see the build log",
+            "the verification probe does not link against the installed prefix",
+            hint="the artifact's libpjproject.pc or libraries are broken; see the details",
+            details=" ".join(argv) + "\n" + tail(proc.stdout + proc.stderr),
         )
-    done = runner.run([str(exe), "--config", "--list"], tree.cwd(program), 120)
-    config = parse_config(done.output)
-    if "PJ_SSL_SOCK_IMP" not in config:
+    done = runner.run([str(exe)], work, 120)
+    values = dict(
+        line.split("=", 1) for line in done.output.splitlines() if re.match(r"^[A-Z_]+=", line)
+    )
+    if "RUNTIME_BIG_ENDIAN" not in values:
         raise VerificationError(
-            f"pjlib-test --config did not run on the target ({runner.describe()})",
+            f"the verification probe did not run on the target ({runner.describe()})",
             hint="run `pjbuild doctor --target " + plan.target.name + "`",
             details=tail(done.output),
         )
-    has_ssl = config.get("PJ_HAS_SSL_SOCK", "0") == "1"
-    backend = _NUMBER_IMP.get(config["PJ_SSL_SOCK_IMP"], config["PJ_SSL_SOCK_IMP"])
-    endian_text = config.get("PJ_IS_(BIG/LITTLE)_ENDIAN", "")
-    endianness = "big" if endian_text.startswith("big") else "little"
-    return Verified(backend if has_ssl else "none", endianness, config)
+    backend = _NUMBER_IMP.get(values["PJ_SSL_SOCK_IMP"], values["PJ_SSL_SOCK_IMP"])
+    runtime_big = values["RUNTIME_BIG_ENDIAN"] == "1"
+    if runtime_big != (values["PJ_IS_BIG_ENDIAN"] == "1"):
+        raise VerificationError(
+            f"pjlib was built for the wrong byte order: PJ_IS_BIG_ENDIAN="
+            f"{values['PJ_IS_BIG_ENDIAN']} but the target is "
+            f"{'big' if runtime_big else 'little'}-endian at run time",
+            hint=f"check the compilers in {plan.target.path}",
+        )
+    return Verified(
+        tls_backend=backend if values["PJ_HAS_SSL_SOCK"] == "1" else "none",
+        endianness="big" if runtime_big else "little",
+        config=values,
+    )
+
+
+def pjlib_config(tree: TestTree, plan: BuildPlan, runner: Runner) -> dict[str, str]:
+    """pjlib-test --config on the target, for the manifest (empty when logging is too low)."""
+    program = plan.catalog.programs["pjlib-test"]
+    exe = tree.program_path(program)
+    if exe is None:
+        return {}
+    return parse_config(runner.run([str(exe), "--config"], tree.cwd(program), 120).output)
 
 
 def configured_tls(src: Path) -> str:

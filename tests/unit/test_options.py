@@ -174,3 +174,12 @@ def test_raw_macros_rendered_after_managed() -> None:
     text = render_header(SCHEMA, config, generator="t")
     assert "#define MY_X (1<<4)" in text
     assert "raw:MY_X=(1<<4)" in text
+
+
+def test_preset_known_failures_have_reasons() -> None:
+    for preset in PRESETS.values():
+        for key, reason in preset.known_failures:
+            program, _, test = key.partition(":")
+            assert program.endswith("-test") and test, key
+            assert len(reason) > 40, f"{preset.name}: {key} needs a real reason"
+    assert dict(PRESETS["minimal-size"].known_failures)["pjlib-test:errno_test"]
