@@ -17,7 +17,7 @@ def targets_markdown(targets: Iterable[Target]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for t in sorted(targets, key=lambda t: t.name):
-        runner = " ".join(t.runner.command) if t.runner.command else "native"
+        runner = " ".join(t.runner_command()) or "native"
         tls = ", ".join([t.tls_default] + [b for b in t.tls_backends if b != t.tls_default])
         notes = t.reason if not t.supported else t.description
         lines.append(

@@ -105,7 +105,7 @@ def runner_for(target: Target) -> PrefixRunner:
             Path(value).parent.mkdir(parents=True, exist_ok=True)
     return PrefixRunner(
         kind=r.kind,
-        prefix=r.command,
+        prefix=target.runner_command(),
         env=env,
         timeout_factor=r.timeout_factor,
         setup=r.setup,

@@ -52,6 +52,7 @@ class Target:
     triplet: str
     endianness: str
     cross: bool  # configure with --host=<triplet>
+    sysroot: str  # the target's libraries for the runner ({sysroot} in runner.command)
     compilers: Compilers
     runner: Runner
     tls_default: str
@@ -71,6 +72,10 @@ class Target:
     @property
     def supported(self) -> bool:
         return self.status == "supported"
+
+    def runner_command(self) -> tuple[str, ...]:
+        """The runner prefix with {sysroot} filled in."""
+        return tuple(part.replace("{sysroot}", self.sysroot) for part in self.runner.command)
 
     def known_failure(self, program: str, test: str) -> str | None:
         for key, reason in self.known_failures:
@@ -137,6 +142,7 @@ def parse_target(path: Path) -> Target:
         triplet=_req(data, "triplet", path),
         endianness=endianness,
         cross=bool(data.get("cross", False)),
+        sysroot=str(data.get("sysroot", "")),
         compilers=Compilers(
             cc=_req(comp, "cc", path),
             cxx=_req(comp, "cxx", path),
