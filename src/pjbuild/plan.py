@@ -20,7 +20,6 @@ from pjbuild.options import (
     ResolvedConfig,
     Schema,
     Value,
-    canonical_overrides,
     configure_args,
     load_presets,
     load_schema,
@@ -189,14 +188,13 @@ def make_plan(req: Request) -> BuildPlan:
         load_components(), present, values, dict(config.origins), schema, target
     )
     if changed:
-        config = resolve(schema, preset, {**sets, **changed}, raw, managed)
-        config = ResolvedConfig(
-            preset=config.preset,
-            values=config.values,
-            origins=tuple((k, "tree" if k in changed else v) for k, v in config.origins),
-            raw=config.raw,
-            cflags=config.cflags,
-            overrides=canonical_overrides(sets, raw),
+        # re-resolve with the tree's adjustments; they are recorded as origin "tree", not as
+        # user overrides
+        adjusted = resolve(schema, preset, {**sets, **changed}, raw, managed)
+        config = replace(
+            adjusted,
+            origins=tuple((k, "tree" if k in changed else v) for k, v in adjusted.origins),
+            overrides=config.overrides,
         )
     header = render_header(schema, config, generator=f"pjbuild {__version__}")
     args: list[str] = []
