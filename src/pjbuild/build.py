@@ -15,6 +15,8 @@ from typing import Any
 
 from pjbuild import __version__
 from pjbuild.cache import Cache, write_json_atomic
+from pjbuild.calltest import run_call
+from pjbuild.depbuild import ensure_all
 from pjbuild.engines.autotools import AutotoolsEngine
 from pjbuild.errors import TestFailureError, ToolMissingError
 from pjbuild.manifest import file_digests, make_manifest
@@ -23,7 +25,13 @@ from pjbuild.runners import runner_for
 from pjbuild.sources import extract
 from pjbuild.steplog import StepLog
 from pjbuild.testsuites import SuiteResult, TestResult, TestTree, collect_test_tree, run_suite
-from pjbuild.verify import check, check_configured, pjlib_config, probe
+from pjbuild.verify import (
+    check,
+    check_configured,
+    check_configured_features,
+    pjlib_config,
+    probe,
+)
 
 Say = Callable[[str], None]
 
@@ -66,6 +74,8 @@ class BuildOutcome:
             "version": self.plan.source.version.version,
             "preset": self.plan.preset.name,
             "tls": self.manifest["tls"],
+            "features": self.manifest.get("features", {}),
+            "deps": self.manifest.get("deps", []),
             "endianness": self.manifest["endianness"],
             "tests": tests,
             "duration_s": round(self.duration_s, 3),
@@ -123,6 +133,7 @@ def _build(
     plan: BuildPlan, opts: BuildOptions, cache: Cache, say: Say
 ) -> tuple[dict[str, Any], SuiteResult | None]:
     check_tools(plan)
+    ensure_all(plan.deps, plan.target, opts.jobs, opts.ccache, say)
     work = cache.fresh_work(plan.digest)
     stage = work / "stage"
     stage.mkdir()
@@ -146,6 +157,7 @@ def _build(
     say("configure: " + " ".join(plan.configure_args))
     engine.configure(plan, src)
     check_configured(plan, src)
+    check_configured_features(plan, src)
     say(f"make -j{opts.jobs}")
     engine.build(plan, src, opts.jobs)
     say("install")
@@ -173,16 +185,61 @@ def _build(
     suite = _run_tests(plan, stage, work / "testrun", say)
     if suite is not None:
         tls["on_target_test"] = _tls_test_state(suite)
+    features = _features(plan, verified.config)
+    call = None
+    if plan.features and plan.tests != "none":
+        say(f"loopback call on the target: {', '.join(plan.features)} ({runner.describe()})")
+        call = run_call(
+            _pjsua(stage / "prefix"), runner, plan.features, work / "call", stage / "logs" / "call"
+        )
+        say(f"  {call.status:7} call {call.codec} srtp={call.srtp} {call.duration_s:.1f}s")
+        if call.reason:
+            say(f"          {call.reason}")
+        for entry in features.values():
+            entry["on_target_test"] = call.status
     config = {**pjlib_config(TestTree(stage / "tests"), plan, runner), **verified.config}
     manifest = make_manifest(
         plan, tls=tls, endianness=endianness, durations=log.durations, config=config
     )
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
+    manifest["deps"] = [d.summary() for d in plan.deps]
+    manifest["features"] = features
+    if call is not None:
+        manifest["call_test"] = call.to_json()
     manifest["files"] = file_digests(stage)
     write_json_atomic(stage / "manifest.json", manifest)
     if suite is not None:
         _raise_on_failures(suite, stage / "logs" / "tests", kept=stage)
+    if call is not None and call.status != "passed":
+        error = TestFailureError(
+            f"the loopback call ({', '.join(plan.features)}) failed: {call.reason}",
+            hint=f"logs in {stage / 'logs' / 'call'}; the artifact was not published",
+        )
+        error.kept = str(stage)
+        raise error
     return manifest, suite
+
+
+def _pjsua(prefix: Path) -> Path:
+    for name in ("pjsua", "pjsua.exe"):
+        if (prefix / "bin" / name).is_file():
+            return prefix / "bin" / name
+    raise ToolMissingError(f"no pjsua in {prefix / 'bin'} (needed for the loopback call)")
+
+
+def _features(plan: BuildPlan, config: dict[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name in plan.features:
+        dep = next((d for d in plan.deps if d.recipe.provides == f"feature:{name}"), None)
+        key = f"FEATURE_{name.upper()}"
+        out[name] = {
+            "dependency": dep.name if dep else "",
+            "provider": dep.provider if dep else "",
+            "verified": config.get(key) == "1",
+            "runtime_version": config.get(f"{key}_VERSION", ""),
+            "on_target_test": "not-run",
+        }
+    return out
 
 
 def _run_tests(plan: BuildPlan, stage: Path, run_dir: Path, say: Say) -> SuiteResult | None:
@@ -207,7 +264,10 @@ def _run_tests(plan: BuildPlan, stage: Path, run_dir: Path, say: Say) -> SuiteRe
             plan.catalog,
             stage / "logs" / "tests",
             show,
-            known=dict(plan.preset.known_failures),
+            known={
+                **dict(plan.preset.known_failures),
+                **plan.target.known_failures_for_tls(plan.tls.backend),
+            },
         )
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -37,10 +37,34 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _deps_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--deps-from",
+        choices=("system", "source"),
+        default=None,
+        help="where every dependency comes from (default: each target's providers)",
+    )
+    p.add_argument(
+        "--feature",
+        dest="features",
+        action="append",
+        default=[],
+        metavar="srtp|opus",
+        help="build with an external library, verified by a loopback call (repeatable, or a,b)",
+    )
+
+
+def _features(values: list[str]) -> tuple[str, ...]:
+    return tuple(f.strip() for v in values for f in v.split(",") if f.strip())
+
+
 def _plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", required=True, help="target name, or 'host'")
     p.add_argument("--preset", default="default")
-    p.add_argument("--tls", default=None, help="openssl|gnutls|mbedtls|none (default: target's)")
+    p.add_argument(
+        "--tls", default=None, help="openssl|mbedtls|gnutls|schannel|none (default: target's)"
+    )
+    _deps_args(p)
     p.add_argument(
         "--set",
         dest="sets",
@@ -102,6 +126,7 @@ def parser() -> argparse.ArgumentParser:
     sel.add_argument("--all", action="store_true", help="every target (unsupported ones listed)")
     p.add_argument("--preset", default="default")
     p.add_argument("--tls", default=None, help="for every target (default: each target's)")
+    _deps_args(p)
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--set-raw", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--version", dest="pj_version", default=None)
@@ -129,6 +154,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="what a target needs and which package provides it")
     p.add_argument("--target", default="host")
     p.add_argument("--tls", default=None)
+    _deps_args(p)
     p.add_argument("--install", action="store_true", help="apt-get install what is missing")
     p.add_argument("--optional", action="store_true", help="with --install: optional libraries too")
     p.add_argument("--json", action="store_true")
@@ -166,6 +192,8 @@ def _request(args: argparse.Namespace, target: str | None = None) -> Any:
         version=args.pj_version,
         source=getattr(args, "source", None),
         tests=args.tests,
+        deps_from=args.deps_from,
+        features=_features(args.features),
         toolchains_dirs=tuple(args.toolchains_dir),
         presets_dirs=tuple(args.presets_dir),
     )
@@ -301,6 +329,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         },
         "patches": [p.file.name for p in plan.source.version.patches],
         "tls": plan.tls.backend,
+        "tls_provider": plan.tls.provider,
+        "deps": [d.summary() for d in plan.deps],
+        "features": list(plan.features),
         "config_site_h": plan.header,
         "configure": plan.configure_command(),
         "env": dict(plan.env),
@@ -322,7 +353,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     out.print("## configure\n", markup=False)
     env = " ".join(f"{k}={json.dumps(v) if ' ' in v else v}" for k, v in plan.env)
     out.print(f"{env} {' '.join(plan.configure_command())}\n", markup=False)
-    out.print("## tree\n", markup=False)
+    out.print("## dependencies\n", markup=False)
+    if not plan.deps:
+        out.print("- none", markup=False)
+    for dep in plan.deps:
+        where = (
+            f"built from {dep.recipe.source.filename if dep.recipe.source else '?'} into "
+            f"{dep.prefix}"
+            if dep.provider == "source"
+            else f"system package {dep.package}"
+        )
+        out.print(f"- {dep.name} {dep.recipe.version} ({dep.provider}): {where}", markup=False)
+    out.print("\n## tree\n", markup=False)
     for d in plan.tree:
         out.print(f"- {d.component}: {d.action} ({d.detail})", markup=False)
     out.print(f"\n## tests: {plan.tests} (runner: {plan.target.runner.kind})\n", markup=False)
@@ -412,10 +454,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from pjbuild.targets import load_targets, resolve_target
 
     target = resolve_target(args.target, load_targets(args.toolchains_dir))
-    reqs = requirements(target, args.tls)
+    reqs = requirements(target, args.tls, args.deps_from, _features(args.features))
     if args.install:
         install(missing_packages(reqs, include_optional=args.optional))
-        reqs = requirements(target, args.tls)
+        reqs = requirements(target, args.tls, args.deps_from, _features(args.features))
     if args.json:
         print(json.dumps([r.__dict__ for r in reqs], indent=2))
     else:

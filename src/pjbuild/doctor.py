@@ -7,7 +7,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from pjbuild.errors import ToolMissingError
+from pjbuild.deps import resolve as resolve_deps
+from pjbuild.errors import PjbuildError, ToolMissingError
 from pjbuild.plan import load_configure_data
 from pjbuild.targets import Target
 from pjbuild.tree import header_available, load_components
@@ -22,7 +23,12 @@ class Requirement:
     package: str
 
 
-def requirements(target: Target, tls: str | None = None) -> list[Requirement]:
+def requirements(
+    target: Target,
+    tls: str | None = None,
+    deps_from: str | None = None,
+    features: tuple[str, ...] = (),
+) -> list[Requirement]:
     tools = dict(target.tool_packages)
     reqs: list[Requirement] = []
     c = target.compilers
@@ -38,22 +44,52 @@ def requirements(target: Target, tls: str | None = None) -> list[Requirement]:
         reqs.append(
             Requirement(exe, "runner", True, shutil.which(exe) is not None, tools.get(exe, ""))
         )
-    tls_data = load_configure_data()["tls"]
     wanted = tls or target.tls_default
+    chosen = resolve_deps(target, wanted, features, deps_from, "doctor")
+    for dep in chosen:
+        recipe = dep.recipe
+        if dep.provider == "system":
+            reqs.append(
+                Requirement(
+                    f"{recipe.name} ({recipe.system_header}, system)",
+                    "tls" if recipe.provides.startswith("tls:") else "library",
+                    True,
+                    header_available(target, recipe.system_header),
+                    dep.package,
+                )
+            )
+            continue
+        for exe, package in recipe.tools:
+            reqs.append(
+                Requirement(
+                    f"{exe} (builds {recipe.name} from source)",
+                    "tool",
+                    True,
+                    shutil.which(exe) is not None,
+                    package,
+                )
+            )
+    # the target's other TLS backends that come from the system: optional
+    tls_data = load_configure_data()["tls"]
     for backend in target.tls_backends:
         header = tls_data[backend].get("header", "")
-        if not header:
+        if backend == wanted or not header:
             continue
-        packages = target.packages_for_tls(backend)
-        reqs.append(
-            Requirement(
-                f"{backend} ({header})",
-                "tls",
-                backend == wanted,
-                header_available(target, header),
-                ", ".join(packages),
-            )
-        )
+        try:
+            other = resolve_deps(target, backend, (), None, "doctor")
+        except PjbuildError:
+            continue
+        for dep in other:
+            if dep.provider == "system":
+                reqs.append(
+                    Requirement(
+                        f"{backend} ({header})",
+                        "tls",
+                        False,
+                        header_available(target, header),
+                        dep.package,
+                    )
+                )
     for comp in load_components():
         if comp.header:
             reqs.append(
@@ -90,6 +126,25 @@ def install(packages: list[str]) -> None:
             "manager: " + " ".join(packages)
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in multiarch_setup(packages, foreign_architectures()):
+        subprocess.run(command, check=True, env=env)
     subprocess.run(
         ["apt-get", "install", "-y", "--no-install-recommends", *packages], check=True, env=env
     )
+
+
+def foreign_architectures() -> list[str]:
+    if not shutil.which("dpkg"):
+        return []
+    out = subprocess.run(
+        ["dpkg", "--print-foreign-architectures"], capture_output=True, text=True, check=False
+    ).stdout
+    return out.split()
+
+
+def multiarch_setup(packages: list[str], enabled: list[str]) -> list[list[str]]:
+    """Commands that enable the Debian architectures named by ``pkg:arch`` packages."""
+    arches = sorted({p.split(":", 1)[1] for p in packages if ":" in p} - set(enabled))
+    if not arches:
+        return []
+    return [*(["dpkg", "--add-architecture", a] for a in arches), ["apt-get", "update"]]

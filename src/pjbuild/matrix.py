@@ -32,6 +32,7 @@ class MatrixEntry:
     flaky: list[str] = field(default_factory=list)
     endianness: dict[str, Any] = field(default_factory=dict)
     tls: dict[str, Any] = field(default_factory=dict)
+    features: dict[str, Any] = field(default_factory=dict)
     lib_size_bytes: int | None = None
     duration_s: float = 0.0
     cache_hit: bool = False
@@ -56,7 +57,12 @@ def build_one(target: Target, template: Request, opts: BuildOptions, say: Say) -
         target.name,
         "failed",
         endianness={"expected": target.endianness, "verified": False},
-        tls={"requested": template.tls or target.tls_default, "verified": False},
+        tls={
+            "requested": template.tls or target.tls_default,
+            "provider": "",
+            "verified": False,
+            "on_target_test": "not-run",
+        },
     )
     try:
         plan = make_plan(replace(template, target=target.name))
@@ -76,7 +82,8 @@ def build_one(target: Target, template: Request, opts: BuildOptions, say: Say) -
     ]
     entry.flaky = [f"{r.program}:{r.test}: {r.reason}" for r in results if r.flaky]
     entry.endianness = summary["endianness"]
-    entry.tls = {k: summary["tls"][k] for k in ("requested", "verified")}
+    entry.tls = _tls(summary["tls"], summary.get("deps", []))
+    entry.features = summary.get("features", {})
     entry.lib_size_bytes = lib_size(outcome.artifact / "prefix")
     entry.duration_s = round(time.monotonic() - start, 1)
     entry.cache_hit = outcome.cache_hit
@@ -94,8 +101,21 @@ def _fill_from_kept(entry: MatrixEntry, exc: PjbuildError) -> None:
         for suite in data.get("tests", {}).values():
             entry.tests = {k: suite.get(k, 0) for k in TEST_KEYS}
         entry.endianness = data.get("endianness", entry.endianness)
-        entry.tls = {k: data["tls"][k] for k in ("requested", "verified")}
+        entry.tls = _tls(data["tls"], data.get("deps", []))
+        entry.features = data.get("features", {})
         entry.lib_size_bytes = lib_size(Path(kept) / "prefix")
+
+
+def _tls(tls: dict[str, Any], deps: list[dict[str, Any]]) -> dict[str, Any]:
+    """requested / provider / verified (compiled in) / on_target_test (ssl_sock_test)."""
+    backend = tls.get("requested", "")
+    dep = next((d for d in deps if d.get("name") == backend), None)
+    return {
+        "requested": backend,
+        "provider": dep["provider"] if dep else ("none" if backend == "none" else "builtin"),
+        "verified": tls.get("verified", False),
+        "on_target_test": tls.get("on_target_test", "not-run"),
+    }
 
 
 def run_matrix(
@@ -131,17 +151,23 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
     lines = [
         f"# {title}",
         "",
-        "| target | status | tests passed/failed/skipped/known/flaky | TLS | endianness | "
-        "lib size (KiB) | time (s) | cache hit |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| target | status | tests passed/failed/skipped/known/flaky | TLS (provider): compiled "
+        "in, ssl_sock_test | features: compiled in, call | endianness | lib size (KiB) | "
+        "time (s) | cache hit |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for e in entries:
         t = e.tests
         tests = "/".join(str(t.get(k, 0)) for k in TEST_KEYS)
         tls = (
-            f"{e.tls['requested']} ({'verified' if e.tls.get('verified') else 'no'})"
+            f"{e.tls['requested']} ({e.tls.get('provider', '')}): "
+            f"{'yes' if e.tls.get('verified') else 'NO'}, {e.tls.get('on_target_test', 'not-run')}"
             if e.tls
             else ""
+        )
+        features = ", ".join(
+            f"{name}: {'yes' if f.get('verified') else 'NO'}, {f.get('on_target_test', 'not-run')}"
+            for name, f in e.features.items()
         )
         endian = e.endianness.get("expected", "") + (
             " (verified)" if e.endianness.get("verified") else " (not verified)"
@@ -149,7 +175,7 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
         size = f"{e.lib_size_bytes / 1024:.0f}" if e.lib_size_bytes else ""
         status = e.status if not e.error else f"{e.status}: {e.error}"
         lines.append(
-            f"| {e.target} | {status} | {tests} | {tls} | {endian} | {size} | "
+            f"| {e.target} | {status} | {tests} | {tls} | {features} | {endian} | {size} | "
             f"{e.duration_s:.0f} | {'yes' if e.cache_hit else 'no'} |"
         )
     known = [(e.target, k) for e in entries for k in e.known_failures]

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild import __version__, paths
+from pjbuild.deps import DepChoice, pkg_config_dirs
+from pjbuild.deps import resolve as resolve_deps
 from pjbuild.errors import ConfigError, unknown
 from pjbuild.options import (
     Preset,
@@ -37,12 +39,14 @@ from pjbuild.tree import TreeDecision, decide, load_components, scan_archive
 
 @dataclass(frozen=True)
 class TlsChoice:
-    backend: str  # openssl | gnutls | mbedtls | none | ...
-    provider: str  # system | none
+    backend: str  # openssl | gnutls | mbedtls | schannel | none
+    provider: str  # system | source | builtin (part of the OS, e.g. Schannel) | none
     prefix: str  # passed to configure (--with-ssl=<prefix>)
     configure: tuple[str, ...]
     header: str
     package: str
+    dependency: DepChoice | None = None
+    configure_detects: bool = True  # configure reports it in os_auto.h (Schannel: not)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class Request:
     version: str | None = None
     source: str | None = None
     tests: str = "quick"
+    deps_from: str | None = None  # system | source: overrides the target's providers
+    features: tuple[str, ...] = ()  # srtp, opus: external libraries, verified on the target
     toolchains_dirs: tuple[Path, ...] = ()
     presets_dirs: tuple[Path, ...] = ()
 
@@ -74,6 +80,8 @@ class BuildPlan:
     tree: tuple[TreeDecision, ...]
     tests: str
     compiler: str
+    deps: tuple[DepChoice, ...]
+    features: tuple[str, ...]
     catalog: TestCatalog = field(repr=False)
     schema: Schema = field(repr=False)
     digest: str = ""
@@ -89,13 +97,20 @@ class BuildPlan:
             "target": {"name": self.target.name, "data": _canon(self.target.raw)},
             "compiler": self.compiler,
             "config_site_h": self.header,
-            "configure_args": list(self.configure_args),
-            "env": dict(self.env),
+            "configure_args": [_unhome(a) for a in self.configure_args],
+            "env": {k: _unhome(v) for k, v in self.env},
+            "deps": [{k: _unhome(str(v)) for k, v in d.summary().items()} for d in self.deps],
+            "features": list(self.features),
             "machine": platform.machine(),
         }
 
     def configure_command(self) -> list[str]:
         return ["./configure", *self.configure_args]
+
+
+def _unhome(text: str) -> str:
+    """Paths into PJBUILD_HOME (dependency prefixes) do not change an artifact's bytes."""
+    return text.replace(str(paths.home()), "$PJBUILD_HOME")
 
 
 def _canon(data: Any) -> Any:
@@ -111,25 +126,44 @@ def load_configure_data() -> dict[str, Any]:
     return load_toml(paths.resources() / "configure.toml")
 
 
-def choose_tls(target: Target, requested: str | None, data: dict[str, Any]) -> TlsChoice:
+def choose_tls(
+    target: Target, requested: str | None, data: dict[str, Any], deps: tuple[DepChoice, ...] = ()
+) -> TlsChoice:
     backend = requested or target.tls_default
     backends = data["tls"]
     if backend not in backends:
         raise unknown("TLS backend", backend, backends)
+    why_not = dict(target.tls_unavailable).get(backend)
+    if why_not:
+        raise ConfigError(
+            f"TLS backend '{backend}' cannot work on {target.name}: {why_not}",
+            hint=f"choose one of: {', '.join(target.tls_backends)}",
+        )
     if backend not in target.tls_backends:
         raise ConfigError(
             f"TLS backend '{backend}' is not available for target {target.name}",
             hint=f"choose one of: {', '.join(target.tls_backends)}",
         )
     spec = backends[backend]
-    prefix = "/usr" if backend != "none" else ""
+    dep = next((d for d in deps if d.recipe.provides == f"tls:{backend}"), None)
+    if dep is not None:
+        return TlsChoice(
+            backend=backend,
+            provider=dep.provider,
+            prefix=dep.prefix or "/usr",
+            configure=tuple(dep.configure_args()),
+            header=spec.get("header", ""),
+            package=dep.package or ", ".join(target.packages_for_tls(backend)),
+            dependency=dep,
+        )
     return TlsChoice(
         backend=backend,
-        provider="system" if backend != "none" else "none",
-        prefix=prefix,
-        configure=tuple(a.format(prefix=prefix) for a in spec["configure"]),
+        provider=spec.get("provider", "none"),
+        prefix="",
+        configure=tuple(spec.get("configure", [])),
         header=spec.get("header", ""),
-        package=", ".join(target.packages_for_tls(backend)),
+        package="",
+        configure_detects=bool(spec.get("configure_detects", True)),
     )
 
 
@@ -139,10 +173,16 @@ def tls_options(tls: TlsChoice, data: dict[str, Any]) -> dict[str, Value]:
     return {"PJ_HAS_SSL_SOCK": True, "PJ_SSL_SOCK_IMP": data["tls"][tls.backend]["imp"]}
 
 
-def build_env(target: Target, config: ResolvedConfig) -> dict[str, str]:
+def build_env(
+    target: Target,
+    config: ResolvedConfig,
+    deps: tuple[DepChoice, ...] = (),
+    tls_spec: dict[str, Any] | None = None,
+) -> dict[str, str]:
     c = target.compilers
-    flags = " ".join([*config.cflags, *target.cflags])
-    return {
+    dep_flags = [f"-I{d.prefix}/include" for d in deps if d.provider == "source"]
+    flags = " ".join([*config.cflags, *target.cflags, *dep_flags])
+    env = {
         "CC": c.cc,
         "CXX": c.cxx,
         "LD": c.cxx,  # link with the compiler driver, never bare ld
@@ -152,6 +192,24 @@ def build_env(target: Target, config: ResolvedConfig) -> dict[str, str]:
         "CXXFLAGS": flags,
         "LC_ALL": "C",
     }
+    ldflags = [*target.ldflags, *(f"-L{d.prefix}/lib" for d in deps if d.provider == "source")]
+    if ldflags:
+        env["LDFLAGS"] = " ".join(ldflags)
+    # static dependencies need their own system libraries at link time (configure's checks too)
+    libs: list[str] = []
+    for d in deps:
+        if d.provider == "source":
+            libs += [x for x in d.recipe.link_libs(target.os) if x not in libs]
+    libs += [x for x in (tls_spec or {}).get("link", {}).get(target.os, []) if x not in libs]
+    if libs:
+        env["LIBS"] = " ".join(libs)
+    pc_dirs = pkg_config_dirs(deps, target)
+    if target.cross:
+        # never the build machine's .pc files; only the dependencies' (may be empty)
+        env["PKG_CONFIG_LIBDIR"] = ":".join(pc_dirs)
+    elif pc_dirs:
+        env["PKG_CONFIG_PATH"] = ":".join(pc_dirs)
+    return env
 
 
 def make_plan(req: Request) -> BuildPlan:
@@ -170,11 +228,19 @@ def make_plan(req: Request) -> BuildPlan:
     catalog = load_catalog()
     check_suite(req.tests, catalog)
     data = load_configure_data()
-    tls = choose_tls(target, req.tls, data)
+    compiler = target.compiler_version()
+    features = tuple(dict.fromkeys(req.features))
+    backend = req.tls or target.tls_default
+    choose_tls(target, req.tls, data)  # validates the backend before anything else
+    dep_choices = resolve_deps(target, backend, features, req.deps_from, compiler)
+    tls = choose_tls(target, req.tls, data, dep_choices)
     sets = parse_sets(schema, list(req.sets))
     raw = parse_raw(schema, list(req.set_raw))
     managed = tls_options(tls, data)
     managed["PJ_TEST_SSL_HTTPS_CLIENT"] = False
+    for feature in features:
+        for name, value in data.get("features", {}).get(feature, {}).get("options", {}).items():
+            managed[name] = value
     config = resolve(schema, preset, sets, raw, managed)
 
     versions = load_versions()
@@ -185,7 +251,7 @@ def make_plan(req: Request) -> BuildPlan:
     present = scan_archive(source.path, source.sha256)
     values = dict(config.values)
     changed, tree_args, decisions = decide(
-        load_components(), present, values, dict(config.origins), schema, target
+        load_components(), present, values, dict(config.origins), schema, target, features
     )
     if changed:
         # re-resolve with the tree's adjustments; they are recorded as origin "tree", not as
@@ -200,15 +266,18 @@ def make_plan(req: Request) -> BuildPlan:
     args: list[str] = []
     if target.cross:
         args.append(f"--host={target.triplet}")
+    replaced = {a for d in dep_choices for a in d.recipe.replaces}
+    feature_args = [a for d in dep_choices if d is not tls.dependency for a in d.configure_args()]
     for group in (
-        data["base"],
+        [a for a in data["base"] if a not in replaced],
         tls.configure,
+        feature_args,
         configure_args(schema, config),
         tree_args,
         target.configure_args,
     ):
         args += [a for a in group if a not in args]
-    env = build_env(target, config)
+    env = build_env(target, config, dep_choices, data["tls"][tls.backend])
     plan = BuildPlan(
         target=target,
         source=source,
@@ -220,7 +289,9 @@ def make_plan(req: Request) -> BuildPlan:
         env=tuple(sorted(env.items())),
         tree=tuple(decisions),
         tests=req.tests,
-        compiler=target.compiler_version(),
+        compiler=compiler,
+        deps=dep_choices,
+        features=features,
         catalog=catalog,
         schema=schema,
     )

@@ -95,6 +95,37 @@ class PrefixRunner:
             timed_out=timed_out,
         )
 
+    def start(self, argv: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+        """Start a long-running program on the target (stdin a pipe, output to ``log``)."""
+        with log.open("wb") as out:
+            return subprocess.Popen(
+                [*self.prefix, *argv],
+                cwd=cwd,
+                env={**os.environ, **dict(self.env)},
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+
+def stop(proc: subprocess.Popen[bytes], grace: float = 5.0, quit_input: bytes = b"") -> None:
+    """Ask a started program to quit (``quit_input`` on its stdin, then EOF), then kill its
+    process group if it is still there after ``grace`` seconds."""
+    try:
+        if proc.stdin:
+            if quit_input and proc.poll() is None:
+                proc.stdin.write(quit_input)
+                proc.stdin.flush()
+            proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
 
 def runner_for(target: Target) -> PrefixRunner:
     r = target.runner

@@ -67,6 +67,17 @@ class Target:
     host_system: str
     conan: tuple[tuple[str, str], ...]
     path: Path
+    # dependencies: default provider per dependency, Debian multiarch architecture (enables the
+    # system provider for a cross target), OpenSSL's Configure target, flags for dependency builds
+    dep_providers: tuple[tuple[str, str], ...] = ()
+    multiarch: str = ""
+    openssl_target: str = ""
+    dep_cflags: tuple[str, ...] = ()
+    tls_unavailable: tuple[tuple[str, str], ...] = ()  # backend -> why it cannot work here
+    no_system: tuple[tuple[str, str], ...] = ()  # dependency -> why the system's is unusable
+    # known failures that hold only with one TLS backend: (backend, "program:test", reason)
+    tls_known_failures: tuple[tuple[str, str, str], ...] = ()
+    ldflags: tuple[str, ...] = ()  # extra link flags (LDFLAGS) for pjproject's programs
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
 
     @property
@@ -85,6 +96,12 @@ class Target:
 
     def packages_for_tls(self, backend: str) -> list[str]:
         return [pkg for name, pkg in self.tls_packages if name == backend]
+
+    def known_failures_for_tls(self, backend: str) -> dict[str, str]:
+        return {key: reason for b, key, reason in self.tls_known_failures if b == backend}
+
+    def dep_provider(self, name: str) -> str:
+        return dict(self.dep_providers).get(name, "")
 
     def compiler_version(self) -> str:
         """First line of ``<cc> --version``: part of the inputs digest."""
@@ -132,6 +149,7 @@ def parse_target(path: Path) -> Target:
     host = data.get("host", {})
     tests = data.get("tests", {})
     packages = data.get("packages", {})
+    deps = data.get("deps", {})
     return Target(
         name=name,
         description=data.get("description", ""),
@@ -169,6 +187,20 @@ def parse_target(path: Path) -> Target:
         conan=_pairs(data.get("conan")),
         path=path,
         raw=data,
+        dep_providers=_pairs(deps.get("providers")),
+        multiarch=str(deps.get("multiarch", "")),
+        openssl_target=str(deps.get("openssl_target", "")),
+        dep_cflags=tuple(deps.get("cflags", ["-fPIC"])),
+        tls_unavailable=_pairs(tls.get("unavailable")),
+        no_system=_pairs(deps.get("no_system")),
+        ldflags=tuple(data.get("ldflags", [])),
+        tls_known_failures=tuple(
+            sorted(
+                (backend, str(key), str(reason))
+                for backend, table in tests.get("known_failures_by_tls", {}).items()
+                for key, reason in table.items()
+            )
+        ),
     )
 
 

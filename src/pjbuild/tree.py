@@ -116,8 +116,12 @@ def decide(
     origins: dict[str, str],
     schema: Schema,
     target: Target,
+    from_deps: tuple[str, ...] = (),
 ) -> tuple[dict[str, Value], list[str], list[TreeDecision]]:
     """Adjust option values and configure args to the tree.
+
+    Components named in ``from_deps`` (``--feature srtp``) come from a pjbuild dependency,
+    whatever the tree has.
 
     Returns (changed option values, extra configure args, decisions for the manifest).
     """
@@ -125,6 +129,9 @@ def decide(
     args: list[str] = []
     decisions: list[TreeDecision] = []
     for comp in components:
+        if comp.name in from_deps:
+            decisions.append(TreeDecision(comp.name, "dependency", "pjbuild dependency"))
+            continue
         if comp.folder in present:
             if comp.option and _is_on(comp, values.get(comp.option)):
                 decisions.append(TreeDecision(comp.name, "bundled", comp.folder))

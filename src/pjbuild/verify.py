@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pjbuild.errors import VerificationError
-from pjbuild.plan import BuildPlan
+from pjbuild.plan import BuildPlan, load_configure_data
 from pjbuild.runners import Runner
 from pjbuild.testsuites import TestTree, parse_config, tail
 
@@ -35,7 +35,10 @@ class Verified:
 
 PROBE_C = r"""
 #include <pjlib.h>
+#include <pjmedia.h>
+#include <pjmedia-codec.h>
 #include <stdio.h>
+@INCLUDES@
 int main(void)
 {
     union { pj_uint32_t u; unsigned char c[4]; } e;
@@ -45,9 +48,25 @@ int main(void)
     printf("PJ_IS_BIG_ENDIAN=%d\n", (int)PJ_IS_BIG_ENDIAN);
     printf("RUNTIME_BIG_ENDIAN=%d\n", e.c[0] == 1);
     printf("PJ_VERSION=%s\n", pj_get_version());
+@FEATURES@
     return 0;
 }
 """
+
+
+def probe_source(plan: BuildPlan) -> str:
+    """The probe program, with a macro and a runtime version call per requested feature."""
+    features = load_configure_data().get("features", {})
+    includes, lines = [], []
+    for name in plan.features:
+        spec = features.get(name, {})
+        includes.append(f"#include <{spec['probe_include']}>")
+        key = name.upper()
+        lines.append(f'    printf("FEATURE_{key}=%d\\n", (int){spec["macro"]});')
+        lines.append(f'    printf("FEATURE_{key}_VERSION=%s\\n", {spec["probe_version"]});')
+    return PROBE_C.replace("@INCLUDES@", "\n".join(includes)).replace(
+        "@FEATURES@", "\n".join(lines)
+    )
 
 
 def _pc_flags(prefix: Path) -> tuple[list[str], list[str]]:
@@ -68,11 +87,11 @@ def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified
     sees at run time. Independent of PJ_LOG_MAX_LEVEL (it uses printf)."""
     work.mkdir(parents=True, exist_ok=True)
     src = work / "pjbuild-probe.c"
-    src.write_text(PROBE_C)
+    src.write_text(probe_source(plan))
     exe = work / "pjbuild-probe.exe"  # the suffix is harmless on ELF targets
     cflags, libs = _pc_flags(prefix)
     compilers = plan.target.compilers
-    argv = [compilers.cxx, *cflags, str(src), "-o", str(exe), *libs]
+    argv = [compilers.cxx, *cflags, str(src), "-o", str(exe), *plan.target.ldflags, *libs]
     proc = subprocess.run(
         argv, capture_output=True, text=True, check=False, env={**os.environ, **dict(plan.env)}
     )
@@ -128,7 +147,7 @@ def configured_tls(src: Path) -> str:
 
 def check_configured(plan: BuildPlan, src: Path) -> None:
     """Fail right after configure when it silently dropped the requested TLS backend."""
-    if plan.tls.backend == "none":
+    if plan.tls.backend == "none" or not plan.tls.configure_detects:
         return
     found = configured_tls(src)
     if found != plan.tls.backend:
@@ -141,6 +160,26 @@ def check_configured(plan: BuildPlan, src: Path) -> None:
         )
 
 
+def check_configured_features(plan: BuildPlan, src: Path) -> None:
+    """Fail right after configure when it silently dropped a requested feature's library."""
+    specs = load_configure_data().get("features", {})
+    for name in plan.features:
+        configured = specs.get(name, {}).get("configured")
+        if not configured:
+            continue
+        path = src / configured["file"]
+        text = path.read_text(errors="replace") if path.is_file() else ""
+        if not re.search(rf"^#\s*define {re.escape(configured['define'])}\b", text, re.M):
+            dep = next((d for d in plan.deps if d.recipe.provides == f"feature:{name}"), None)
+            raise VerificationError(
+                f"configure did not enable --feature {name} (no '#define "
+                f"{configured['define']}' in {configured['file']}): its check of the "
+                f"{dep.name if dep else name} library failed for {plan.target.name}",
+                hint="see the configure step and config.log in the build folder (a link error "
+                "of the dependency usually: its [link] libraries in recipes/deps/)",
+            )
+
+
 def check(plan: BuildPlan, found: Verified) -> None:
     wanted = plan.tls.backend
     if found.tls_backend != wanted:
@@ -150,6 +189,15 @@ def check(plan: BuildPlan, found: Verified) -> None:
             hint=f"install {package} for {plan.target.name} (`pjbuild doctor --target "
             f"{plan.target.name} --install`) or pass --tls none",
         )
+    for name in plan.features:
+        key = f"FEATURE_{name.upper()}"
+        if found.config.get(key) != "1":
+            raise VerificationError(
+                f"--feature {name} was requested but the library reports {key}="
+                f"{found.config.get(key, 'missing')}",
+                hint=f"see configure's output in the build log; `pjbuild plan` shows the {name} "
+                "dependency",
+            )
     if found.endianness != plan.target.endianness:
         raise VerificationError(
             f"target {plan.target.name} should be {plan.target.endianness}-endian but the "

@@ -70,7 +70,8 @@ def test_cross_plan(name: str, home: Path) -> None:
     prefix = runner_for(t).prefix
     assert "{sysroot}" not in " ".join(prefix)
     if t.runner.kind == "qemu":
-        assert prefix[1:] == ("-L", t.sysroot) and Path(t.sysroot, "lib").is_dir()
+        assert prefix[1:3] == ("-L", t.sysroot) and list(Path(t.sysroot, "lib").glob("libc.so.*"))
+        assert prefix[3:] == ("-E", f"LD_LIBRARY_PATH={t.sysroot}/lib")
 
 
 def test_big_endian_targets_are_marked() -> None:
@@ -94,7 +95,13 @@ def test_matrix_json_shape_and_markdown() -> None:
         tests={"passed": 30, "failed": 0, "skipped": 1, "known": 1, "flaky": 0},
         known_failures=["pjlib-test:x: reason"],
         endianness={"expected": "big", "verified": True},
-        tls={"requested": "none", "verified": True},
+        tls={
+            "requested": "mbedtls",
+            "provider": "source",
+            "verified": True,
+            "on_target_test": "passed",
+        },
+        features={"srtp": {"verified": True, "on_target_test": "passed"}},
         lib_size_bytes=2048,
         duration_s=61.0,
     )
@@ -116,6 +123,9 @@ def test_matrix_json_shape_and_markdown() -> None:
         assert key in first
     assert {"passed", "failed", "skipped", "known"} <= set(first["tests"])
     md = to_markdown([ok, bad], "t")
-    assert "| linux-mips | passed | 30/0/1/1/0 | none (verified) | big (verified) | 2 |" in md
+    assert (
+        "| linux-mips | passed | 30/0/1/1/0 | mbedtls (source): yes, passed | srtp: yes, passed | "
+        "big (verified) | 2 |" in md
+    )
     assert "unsupported: no working emulator" in md
     assert "- linux-mips: pjlib-test:x: reason" in md

@@ -22,6 +22,8 @@ def test_wheel_ships_data_folders(tmp_path: Path) -> None:
         "pjbuild/_data/config_site/options.toml",
         "pjbuild/_data/config_site/presets/default.toml",
         "pjbuild/_data/recipes/pjproject/conandata.yml",
+        "pjbuild/_data/recipes/deps/mbedtls.toml",
+        "pjbuild/_data/recipes/deps/openssl.toml",
         "pjbuild/resources/testsuites.toml",
     ):
         assert required in names, required

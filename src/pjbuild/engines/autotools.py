@@ -35,12 +35,27 @@ class AutotoolsEngine:
     def install(self, plan: BuildPlan, src: Path, prefix: Path) -> None:
         env = self._env(plan, src)
         self.log.run("install", ["make", "install", f"prefix={prefix}"], src, env)
+        merge_deps(plan, prefix)
         relocate_pkgconfig(prefix)
         bin_dir = prefix / "bin"
         bin_dir.mkdir(exist_ok=True)
         for exe in sorted((src / "pjsip-apps" / "bin").glob("pjsua-*")):
             suffix = ".exe" if exe.suffix == ".exe" else ""
             shutil.copy2(exe, bin_dir / f"pjsua{suffix}")
+
+
+def merge_deps(plan: BuildPlan, prefix: Path) -> None:
+    """Copy source-built dependencies (headers, static libraries, .pc) into the prefix, and
+    point pjproject's .pc at them there: the published prefix is self-contained."""
+    for dep in plan.deps:
+        if dep.provider != "source":
+            continue
+        shutil.copytree(dep.prefix, prefix, dirs_exist_ok=True, symlinks=True)
+        for pc in (prefix / "lib" / "pkgconfig").glob("*.pc"):
+            text = pc.read_text()
+            for flag in (f"-I{dep.prefix}/include", f"-L{dep.prefix}/lib"):
+                text = text.replace(f"{flag} ", "").replace(flag, "")
+            pc.write_text(text.replace(dep.prefix, str(prefix)))
 
 
 def relocate_pkgconfig(prefix: Path) -> None:

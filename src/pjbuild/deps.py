@@ -1,0 +1,255 @@
+"""Dependencies (TLS libraries, libsrtp, Opus) as data: recipes in ``recipes/deps/*.toml``.
+
+Each dependency comes from a *provider*:
+  system  the host's package (native targets) or Debian's multiarch package for the target
+          architecture (``libssl-dev:armhf``), found by the target's compiler on its own paths;
+  source  built by pjbuild from a pinned archive with the target's toolchain into a
+          per-target prefix in the dependency cache (see ``depbuild``).
+The target file says which provider each dependency defaults to (``[deps.providers]``);
+``--deps-from`` overrides it for every dependency of a build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pjbuild import __version__, paths
+from pjbuild.errors import ConfigError, unknown
+from pjbuild.sources import SourceVersion
+from pjbuild.targets import Target
+from pjbuild.tomlload import load_toml
+
+PROVIDERS = ("system", "source")
+BUILD_KINDS = ("cmake", "openssl", "autotools")
+FEATURES = ("srtp", "opus")
+
+
+@dataclass(frozen=True)
+class DepRecipe:
+    name: str
+    version: str
+    description: str
+    provides: str  # "tls:<backend>" or "feature:<name>"
+    source: SourceVersion | None  # None: system only
+    build_kind: str
+    build_args: tuple[str, ...]
+    make_targets: tuple[str, ...]
+    libs: tuple[str, ...]  # its own libraries in link order, when configure's order is wrong
+    link: tuple[tuple[str, tuple[str, ...]], ...]  # target os -> system libraries it needs
+    configure_args: tuple[str, ...]  # {prefix}: the dependency's prefix
+    configure_flags: bool  # also pass -I/-L of the prefix in CFLAGS/LDFLAGS
+    replaces: tuple[str, ...]  # base configure args this dependency replaces
+    system_header: str
+    system_packages: tuple[tuple[str, str], ...]  # target os -> Debian package
+    tools: tuple[tuple[str, str], ...]  # program the source build needs -> Debian package
+    path: Path
+    raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
+
+    def link_libs(self, os_name: str) -> tuple[str, ...]:
+        """What goes into LIBS for a static link: its libraries, then their system ones."""
+        return (*self.libs, *dict(self.link).get(os_name, ()))
+
+    def system_package(self, os_name: str) -> str:
+        return dict(self.system_packages).get(os_name, "")
+
+
+@dataclass(frozen=True)
+class DepChoice:
+    """One dependency of one build: where it comes from and how configure is told."""
+
+    recipe: DepRecipe
+    provider: str  # system | source
+    prefix: str  # what configure gets ({prefix}); "" when the compiler finds it by itself
+    digest: str  # source: the dependency's inputs digest (names its cache folder)
+    package: str  # system: the Debian package (with :<arch> for multiarch)
+
+    @property
+    def name(self) -> str:
+        return self.recipe.name
+
+    def configure_args(self) -> list[str]:
+        prefix = self.prefix or "/usr"
+        return [a.format(prefix=prefix) for a in self.recipe.configure_args]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.recipe.version if self.provider == "source" else "system",
+            "provider": self.provider,
+            "digest": self.digest,
+            "package": self.package,
+            "prefix": self.prefix,
+        }
+
+
+def deps_dir() -> Path:
+    return paths.data_root() / "recipes" / "deps"
+
+
+def parse_recipe(path: Path) -> DepRecipe:
+    data = load_toml(path)
+    name = data.get("name", "")
+    if name != path.stem:
+        raise ConfigError(f"{path}: dependency name '{name}' does not match the file name")
+    src = data.get("source")
+    source = None
+    if src:
+        source = SourceVersion(
+            version=f"{name}-{data['version']}",
+            upstream=str(data["version"]),
+            filename=src["filename"],
+            sha256=src["sha256"].lower(),
+            urls=tuple(src.get("urls", [])),
+            description=data.get("description", name),
+            patches=(),
+        )
+    build = data.get("build", {})
+    kind = build.get("kind", "")
+    if source and kind not in BUILD_KINDS:
+        raise ConfigError(f"{path}: build.kind must be one of {', '.join(BUILD_KINDS)}")
+    configure = data.get("configure", {})
+    system = data.get("system", {})
+    return DepRecipe(
+        name=name,
+        version=str(data.get("version", "")),
+        description=data.get("description", ""),
+        provides=data.get("provides", ""),
+        source=source,
+        build_kind=kind,
+        build_args=tuple(build.get("args", [])),
+        make_targets=tuple(build.get("make_targets", [])),
+        libs=tuple(data.get("link", {}).get("libs", [])),
+        link=tuple(sorted((k, tuple(v)) for k, v in data.get("link", {}).items() if k != "libs")),
+        configure_args=tuple(configure.get("args", [])),
+        configure_flags=bool(configure.get("flags", False)),
+        replaces=tuple(configure.get("replaces", [])),
+        system_header=system.get("header", ""),
+        system_packages=tuple(sorted(system.get("packages", {}).items())),
+        tools=tuple(sorted(build.get("tools", {}).items())),
+        path=path,
+        raw=data,
+    )
+
+
+def load_recipes(folder: Path | None = None) -> dict[str, DepRecipe]:
+    folder = folder or deps_dir()
+    return {p.stem: parse_recipe(p) for p in sorted(folder.glob("*.toml"))}
+
+
+def recipe_for(provides: str, recipes: dict[str, DepRecipe]) -> DepRecipe | None:
+    for recipe in recipes.values():
+        if recipe.provides == provides:
+            return recipe
+    return None
+
+
+def system_package(target: Target, recipe: DepRecipe) -> str | None:
+    """The Debian package providing the dependency for this target, or None if there is none."""
+    package = recipe.system_package(target.os)
+    if not package:
+        return None
+    if not target.cross:
+        return package
+    if not target.multiarch:
+        return None
+    return f"{package}:{target.multiarch}"
+
+
+def source_digest(target: Target, recipe: DepRecipe, compiler: str) -> str:
+    """Inputs digest of a dependency built from source: what changes its bytes."""
+    assert recipe.source is not None
+    inputs = {
+        "pjbuild": __version__,
+        "recipe": json.loads(json.dumps(recipe.raw, sort_keys=True, default=str)),
+        "target": {
+            "name": target.name,
+            "triplet": target.triplet,
+            "cross": target.cross,
+            "compilers": json.loads(json.dumps(target.raw.get("compilers", {}), sort_keys=True)),
+            "deps": json.loads(json.dumps(target.raw.get("deps", {}), sort_keys=True)),
+        },
+        "compiler": compiler,
+    }
+    blob = json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def source_prefix(digest: str) -> Path:
+    return paths.home() / "deps" / "artifacts" / digest / "prefix"
+
+
+def choose(
+    target: Target,
+    recipe: DepRecipe,
+    deps_from: str | None,
+    compiler: str,
+) -> DepChoice:
+    provider = (
+        deps_from or target.dep_provider(recipe.name) or ("source" if recipe.source else "system")
+    )
+    if provider not in PROVIDERS:
+        raise unknown("dependency provider", provider, PROVIDERS)
+    if provider == "source":
+        if recipe.source is None:
+            raise ConfigError(
+                f"{recipe.name} cannot be built from source by pjbuild (system package only)",
+                hint=f"use --deps-from system, or another {recipe.provides.split(':')[0]} choice",
+            )
+        digest = source_digest(target, recipe, compiler)
+        return DepChoice(recipe, "source", str(source_prefix(digest)), digest, "")
+    unusable = dict(target.no_system).get(recipe.name)
+    if unusable:
+        raise ConfigError(
+            f"{recipe.name} from the system cannot be used for {target.name}: {unusable}",
+            hint="use --deps-from source" if recipe.source else "choose another backend",
+        )
+    package = system_package(target, recipe)
+    if package is None:
+        why = (
+            f"Debian has no {target.arch} multiarch packages for it"
+            if target.cross
+            else f"no {target.os} package is known for it"
+        )
+        raise ConfigError(
+            f"{recipe.name} from the system is not available for {target.name}: {why}",
+            hint="use --deps-from source" if recipe.source else "choose another backend",
+        )
+    # the target's compiler finds system (and multiarch) headers and libraries by itself
+    return DepChoice(recipe, "system", "", "", package)
+
+
+def resolve(
+    target: Target,
+    tls_backend: str,
+    features: tuple[str, ...],
+    deps_from: str | None,
+    compiler: str,
+    recipes: dict[str, DepRecipe] | None = None,
+) -> tuple[DepChoice, ...]:
+    """The dependencies of a build, in link order (TLS first)."""
+    recipes = recipes if recipes is not None else load_recipes()
+    wanted: list[DepRecipe] = []
+    tls = recipe_for(f"tls:{tls_backend}", recipes)
+    if tls is not None:
+        wanted.append(tls)
+    for feature in features:
+        if feature not in FEATURES:
+            raise unknown("feature", feature, FEATURES)
+        recipe = recipe_for(f"feature:{feature}", recipes)
+        if recipe is None:
+            raise ConfigError(f"no dependency recipe provides feature '{feature}'")
+        if recipe not in wanted:
+            wanted.append(recipe)
+    return tuple(choose(target, r, deps_from, compiler) for r in wanted)
+
+
+def pkg_config_dirs(choices: tuple[DepChoice, ...], target: Target) -> list[str]:
+    """pkg-config folders for configure: the source prefixes, then (cross) multiarch ones."""
+    dirs = [f"{c.prefix}/lib/pkgconfig" for c in choices if c.provider == "source"]
+    if target.cross and any(c.provider == "system" for c in choices):
+        dirs += [f"/usr/lib/{target.triplet}/pkgconfig", "/usr/share/pkgconfig"]
+    return dirs

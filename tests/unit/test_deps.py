@@ -1,0 +1,361 @@
+"""Dependencies: recipes as data, providers per target, plans, and the source-build cache."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from pjbuild import depbuild
+from pjbuild.deps import DepRecipe, load_recipes, parse_recipe, source_digest
+from pjbuild.doctor import multiarch_setup
+from pjbuild.errors import BuildError, ConfigError, SourceError
+from pjbuild.plan import Request, make_plan
+from pjbuild.sources import SourceVersion, sha256_file
+from pjbuild.targets import load_targets
+from pjbuild.verify import probe_source
+from tests.conftest import SHARED_SOURCES
+
+TARGETS = load_targets()
+RECIPES = load_recipes()
+CROSS_LINUX = sorted(n for n, t in TARGETS.items() if t.supported and t.cross and t.os == "linux")
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (SHARED_SOURCES / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        pins[name.lstrip("*")] = digest
+    return pins
+
+
+def test_recipes_pin_the_shared_archives() -> None:
+    pins = _pins()
+    built = [r for r in RECIPES.values() if r.source]
+    assert {r.name for r in built} == {"mbedtls", "openssl", "libsrtp", "opus"}
+    for r in built:
+        assert r.source is not None
+        assert pins[r.source.filename] == r.source.sha256, r.name
+        assert r.source.urls and all(u.startswith("https://") for u in r.source.urls)
+        assert r.tools, f"{r.name}: the programs its build needs are listed for doctor"
+    assert RECIPES["gnutls"].source is None  # system only
+
+
+@pytest.mark.parametrize("name", CROSS_LINUX)
+@pytest.mark.parametrize("tls", ["mbedtls", "openssl"])
+def test_every_linux_target_gets_tls_from_source(name: str, tls: str, home: Path) -> None:
+    plan = make_plan(Request(target=name, tls=tls, tests="none"))
+    (dep,) = plan.deps
+    assert dep.name == tls and dep.provider == "source"
+    assert dep.prefix.startswith(str(home / "deps" / "artifacts"))
+    flag = {"mbedtls": "--with-mbedtls=", "openssl": "--with-ssl="}[tls]
+    assert f"{flag}{dep.prefix}" in plan.configure_args
+    assert "--disable-ssl" not in plan.configure_args
+    env = dict(plan.env)
+    # cross: configure sees only the dependency's .pc files, never the build machine's
+    assert env["PKG_CONFIG_LIBDIR"] == f"{dep.prefix}/lib/pkgconfig"
+    assert f"PJ_SSL_SOCK_IMP_{tls.upper()}" in plan.header
+    assert TARGETS[name].openssl_target, "OpenSSL's Configure target is named in the data"
+
+
+def test_host_openssl_comes_from_the_system_unless_asked(home: Path) -> None:
+    system = make_plan(Request(target="host", tls="openssl", tests="none"))
+    assert system.deps[0].provider == "system" and system.deps[0].package == "libssl-dev"
+    assert "--with-ssl=/usr" in system.configure_args
+    assert "PKG_CONFIG_LIBDIR" not in dict(system.env)
+    source = make_plan(Request(target="host", tls="openssl", tests="none", deps_from="source"))
+    assert source.deps[0].provider == "source"
+    assert f"--with-ssl={source.deps[0].prefix}" in source.configure_args
+    assert dict(source.env)["PKG_CONFIG_PATH"] == f"{source.deps[0].prefix}/lib/pkgconfig"
+    assert source.digest != system.digest
+
+
+def test_dependency_digest_is_shared_across_pjproject_configs(home: Path) -> None:
+    a = make_plan(Request(target="linux-mips", tls="mbedtls", tests="none"))
+    b = make_plan(Request(target="linux-mips", tls="mbedtls", preset="minimal-size", tests="none"))
+    assert a.digest != b.digest
+    assert a.deps[0].digest == b.deps[0].digest  # one mbedtls build serves both
+    c = make_plan(Request(target="linux-mipsel", tls="mbedtls", tests="none"))
+    assert c.deps[0].digest != a.deps[0].digest
+
+
+def test_digest_does_not_depend_on_where_the_cache_lives(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = make_plan(Request(target="linux-mips", tls="mbedtls", tests="none"))
+    monkeypatch.setenv("PJBUILD_HOME", str(tmp_path / "elsewhere"))
+    b = make_plan(Request(target="linux-mips", tls="mbedtls", tests="none"))
+    assert a.deps[0].prefix != b.deps[0].prefix
+    assert a.digest == b.digest
+
+
+def test_recipe_change_changes_both_digests() -> None:
+    t = TARGETS["linux-mips"]
+    r = RECIPES["mbedtls"]
+    changed = DepRecipe(**{**r.__dict__, "raw": {**r.raw, "build": {"args": ["-DX=1"]}}})
+    assert source_digest(t, r, "gcc 12") != source_digest(t, changed, "gcc 12")
+    assert source_digest(t, r, "gcc 12") != source_digest(t, r, "gcc 13")
+
+
+def test_system_provider_for_cross_needs_a_debian_architecture(home: Path) -> None:
+    armhf = make_plan(
+        Request(target="linux-armhf", tls="openssl", deps_from="system", tests="none")
+    )
+    assert armhf.deps[0].package == "libssl-dev:armhf"
+    assert "--with-ssl=/usr" in armhf.configure_args
+    assert dict(armhf.env)["PKG_CONFIG_LIBDIR"].startswith("/usr/lib/arm-linux-gnueabihf/")
+    with pytest.raises(ConfigError, match="no mips multiarch packages") as e:
+        make_plan(Request(target="linux-mips", tls="openssl", deps_from="system", tests="none"))
+    assert e.value.hint == "use --deps-from source"
+
+
+def test_system_only_and_unusable_system_dependencies(home: Path) -> None:
+    with pytest.raises(ConfigError, match="gnutls cannot be built from source"):
+        make_plan(Request(target="host", tls="gnutls", deps_from="source", tests="none"))
+    with pytest.raises(ConfigError, match="mbedtls from the system cannot be used"):
+        make_plan(Request(target="host", tls="mbedtls", deps_from="system", tests="none"))
+    with pytest.raises(ConfigError, match="not available for target linux-mips"):
+        make_plan(Request(target="linux-mips", tls="gnutls", tests="none"))
+
+
+def test_features_srtp_and_opus(home: Path) -> None:
+    plan = make_plan(
+        Request(target="linux-armhf", tls="none", features=("srtp", "opus"), tests="none")
+    )
+    names = [d.name for d in plan.deps]
+    assert names == ["libsrtp", "opus"]
+    srtp, opus = plan.deps
+    assert "#define PJMEDIA_HAS_SRTP 1" in plan.header
+    assert "--with-external-srtp" in plan.configure_args
+    assert f"-I{srtp.prefix}/include" in dict(plan.env)["CFLAGS"]
+    assert f"-L{srtp.prefix}/lib" in dict(plan.env)["LDFLAGS"]
+    assert "--disable-opus" not in plan.configure_args
+    assert f"--with-opus={opus.prefix}" in plan.configure_args
+    assert [d.action for d in plan.tree if d.component == "srtp"] == ["dependency"]
+    src = probe_source(plan)
+    assert "#include <srtp2/srtp.h>" in src and "srtp_get_version_string()" in src
+    assert "PJMEDIA_HAS_OPUS_CODEC" in src
+    without = make_plan(Request(target="linux-armhf", tls="none", tests="none"))
+    assert "--disable-opus" in without.configure_args and not without.deps
+
+
+def test_schannel_is_builtin_on_windows(home: Path) -> None:
+    plan = make_plan(Request(target="windows-mingw-x86_64", tls="schannel", tests="none"))
+    assert plan.tls.provider == "builtin" and not plan.deps
+    assert not plan.tls.configure_detects
+    assert "#define PJ_SSL_SOCK_IMP PJ_SSL_SOCK_IMP_SCHANNEL" in plan.header
+    assert "-lsecur32" in dict(plan.env)["LIBS"].split()
+    with pytest.raises(ConfigError, match="not available for target linux-armhf"):
+        make_plan(Request(target="linux-armhf", tls="schannel", tests="none"))
+
+
+def test_multiarch_setup_commands() -> None:
+    assert multiarch_setup(["cmake", "libssl-dev"], []) == []
+    assert multiarch_setup(["libssl-dev:armhf", "libopus-dev:armhf", "x"], ["arm64"]) == [
+        ["dpkg", "--add-architecture", "armhf"],
+        ["apt-get", "update"],
+    ]
+    assert multiarch_setup(["libssl-dev:arm64"], ["arm64"]) == []
+
+
+# --- the source-build cache, with a tiny real autotools-style project --------------------
+
+CONFIGURE = """#!/bin/sh
+for a in "$@"; do case "$a" in --prefix=*) prefix="${a#--prefix=}";; esac; done
+[ -n "$FAIL" ] && { echo "configure: error: asked to fail"; exit 1; }
+printf 'PREFIX=%s\\n' "$prefix" > config.mk
+"""
+MAKEFILE = """include config.mk
+all: libtiny.a
+libtiny.a: tiny.c
+\t$(CC) -c tiny.c -o tiny.o && $(AR) rcs libtiny.a tiny.o
+install: all
+\tmkdir -p $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/tiny
+\tcp libtiny.a $(DESTDIR)$(PREFIX)/lib/ && cp tiny.h $(DESTDIR)$(PREFIX)/include/tiny/
+"""
+
+
+def _tiny_archive(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "tiny-1.0.tar.gz"
+    files = {
+        "tiny-1.0/configure": (CONFIGURE, 0o755),
+        "tiny-1.0/Makefile": (MAKEFILE, 0o644),
+        "tiny-1.0/tiny.c": ("int tiny(void) { return 42; }\n", 0o644),
+        "tiny-1.0/tiny.h": ("int tiny(void);\n", 0o644),
+    }
+    with tarfile.open(path, "w:gz") as tar:
+        for name, (text, mode) in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), mode
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _tiny_recipe(archive: Path, tmp_path: Path, sha: str | None = None) -> DepRecipe:
+    folder = tmp_path / "recipes"
+    folder.mkdir(exist_ok=True)
+    (folder / "tiny.toml").write_text(
+        f"""name = "tiny"
+version = "1.0"
+provides = "feature:tiny"
+[source]
+filename = "{archive.name}"
+sha256 = "{sha or sha256_file(archive)}"
+[build]
+kind = "autotools"
+tools = {{ make = "make" }}
+[system]
+header = "tiny/tiny.h"
+"""
+    )
+    return parse_recipe(folder / "tiny.toml")
+
+
+def _choice(recipe: DepRecipe):  # type: ignore[no-untyped-def]
+    from pjbuild.deps import choose
+
+    return choose(TARGETS["linux-x86_64"], recipe, "source", "gcc")
+
+
+def test_source_build_is_cached_and_published_atomically(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = _tiny_archive(tmp_path / "mirror")
+    monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
+    recipe = _tiny_recipe(archive, tmp_path)
+    choice = _choice(recipe)
+    said: list[str] = []
+    prefix = depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False, say=said.append)
+    assert (prefix / "lib" / "libtiny.a").is_file() and (prefix / "include/tiny/tiny.h").is_file()
+    manifest = json.loads((prefix.parent / "manifest.json").read_text())
+    assert manifest["inputs_digest"] == choice.digest
+    assert manifest["source"]["sha256"] == sha256_file(archive)
+    assert any("building tiny" in s for s in said)
+    assert not (home / "deps" / "work" / choice.digest).exists()
+    said.clear()
+    depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False, say=said.append)
+    assert not said, "second use is a cache hit"
+
+
+def test_failed_source_build_publishes_nothing(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = _tiny_archive(tmp_path / "mirror")
+    monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
+    monkeypatch.setenv("FAIL", "1")
+    choice = _choice(_tiny_recipe(archive, tmp_path))
+    with pytest.raises(BuildError, match="configure failed"):
+        depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False)
+    assert not (home / "deps" / "artifacts" / choice.digest).exists()
+
+
+def test_dependency_checksum_mismatch_shows_both_digests(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = _tiny_archive(tmp_path / "mirror")
+    monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
+    choice = _choice(_tiny_recipe(archive, tmp_path, sha="0" * 64))
+    with pytest.raises(SourceError) as e:
+        depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False)
+    assert "0" * 64 in e.value.summary and sha256_file(archive) in e.value.summary
+    assert not (home / "deps" / "artifacts" / choice.digest).exists()
+
+
+def test_source_version_of_recipe_is_a_plain_archive() -> None:
+    r = RECIPES["openssl"]
+    assert isinstance(r.source, SourceVersion) and r.source.patches == ()
+    assert r.link_libs("windows") and r.link_libs("linux")
+
+
+# --- the loopback call's verdict, from real pjsua logs (qemu-mips) ------------------------
+
+CALLS = Path(__file__).parent / "fixtures" / "calls"
+
+
+def test_call_verdict_passes_on_a_real_srtp_opus_call() -> None:
+    from pjbuild.calltest import judge
+
+    text = (CALLS / "mips-srtp-opus-caller.log").read_text()
+    r = judge(text, ("srtp", "opus"), 0.0, Path("."))
+    assert (r.status, r.codec, r.srtp) == ("passed", "opus", True), r.reason
+
+
+def test_call_verdict_fails_when_media_cannot_start() -> None:
+    """First run of the feature: Opus at 48 kHz with an 8 kHz bridge and no resampler -> 488."""
+    from pjbuild.calltest import judge
+
+    text = (CALLS / "mips-opus-no-resampler-488-caller.log").read_text()
+    r = judge(text, ("srtp", "opus"), 0.0, Path("."))
+    assert r.status == "failed"
+    assert (
+        r.reason
+        == "the call did not reach CONFIRMED (ended with 488 (Unable to create media session))"
+    )
+
+
+def test_call_verdict_checks_each_feature() -> None:
+    from pjbuild.calltest import judge
+
+    text = (CALLS / "mips-srtp-opus-caller.log").read_text()
+    no_crypto = text.replace("a=crypto:", "a=x-removed:")
+    assert judge(no_crypto, ("srtp",), 0.0, Path(".")).reason == (
+        "the SDP has no RTP/SAVP + a=crypto"
+    )
+    assert judge(no_crypto, ("opus",), 0.0, Path(".")).status == "passed"
+    pcmu = text.replace("stream #0: opus (sendrecv)", "stream #0: PCMU (sendrecv)")
+    assert judge(pcmu, ("opus",), 0.0, Path(".")).reason == "the audio stream used PCMU, not opus"
+    hung = "\n".join(line for line in text.splitlines() if "is DISCONNECTED" not in line)
+    assert "did not end" in judge(hung, ("srtp",), 0.0, Path(".")).reason
+
+
+def test_call_arguments_come_from_the_feature_data() -> None:
+    from pjbuild.calltest import pjsua_args
+
+    plain = pjsua_args(5060, ())
+    assert "--clock-rate=8000" in plain and "--use-srtp=2" not in plain
+    both = pjsua_args(5060, ("srtp", "opus"))
+    assert "--use-srtp=2" in both and "--add-codec=opus" in both
+    assert "--clock-rate=48000" in both and "--clock-rate=8000" not in both
+    assert "--ip-addr=127.0.0.1" in both and "--local-port=5060" in both
+
+
+def test_known_failures_can_hold_for_one_tls_backend_only() -> None:
+    mingw = TARGETS["windows-mingw-x86_64"]
+    assert "pjlib-test:ssl_sock_test" in mingw.known_failures_for_tls("schannel")
+    assert mingw.known_failures_for_tls("mbedtls") == {}
+    assert mingw.known_failure("pjlib-test", "ssl_sock_test") is None
+
+
+def test_configure_dropping_a_feature_is_caught(home: Path, tmp_path: Path) -> None:
+    from pjbuild.errors import VerificationError
+    from pjbuild.verify import check_configured_features
+
+    plan = make_plan(Request(target="linux-armhf", tls="none", features=("opus",), tests="none"))
+    auto = tmp_path / "pjmedia" / "include" / "pjmedia-codec" / "config_auto.h"
+    auto.parent.mkdir(parents=True)
+    auto.write_text("#define PJMEDIA_HAS_OPUS_CODEC 0\n")  # what configure wrote on MinGW
+    with pytest.raises(VerificationError, match="did not enable --feature opus"):
+        check_configured_features(plan, tmp_path)
+    auto.write_text("#define PJMEDIA_HAS_OPUS_CODEC 1\n")
+    check_configured_features(plan, tmp_path)
+
+
+def test_doctor_lists_what_each_provider_needs(home: Path) -> None:
+    from pjbuild.doctor import missing_packages, requirements
+
+    system = requirements(TARGETS["linux-aarch64"], "openssl", "system")
+    tls = [r for r in system if r.kind == "tls" and r.required]
+    assert [r.package for r in tls] == ["libssl-dev:arm64"]
+    source = requirements(TARGETS["linux-mips"], "mbedtls", None, ("srtp", "opus"))
+    tools = {r.what.split()[0]: r.package for r in source if r.kind == "tool"}
+    assert tools["cmake"] == "cmake" and tools["make"] == "make"
+    assert not [r for r in source if r.kind == "tls" and r.required]  # nothing from apt
+    fake = [r for r in system if r.kind == "tls"]
+    assert "libssl-dev:arm64" in missing_packages(
+        [type(r)(r.what, r.kind, r.required, False, r.package) for r in fake]
+    )
