@@ -117,7 +117,7 @@ def test_system_only_and_unusable_system_dependencies(home: Path) -> None:
         make_plan(Request(target="host", tls="gnutls", deps_from="source", tests="none"))
     with pytest.raises(ConfigError, match="mbedtls from the system cannot be used"):
         make_plan(Request(target="host", tls="mbedtls", deps_from="system", tests="none"))
-    with pytest.raises(ConfigError, match="not available for target linux-mips"):
+    with pytest.raises(ConfigError, match="cannot work on linux-mips: GnuTLS comes only from"):
         make_plan(Request(target="linux-mips", tls="gnutls", tests="none"))
 
 
@@ -148,7 +148,9 @@ def test_schannel_is_builtin_on_windows(home: Path) -> None:
     assert not plan.tls.configure_detects
     assert "#define PJ_SSL_SOCK_IMP PJ_SSL_SOCK_IMP_SCHANNEL" in plan.header
     assert "-lsecur32" in dict(plan.env)["LIBS"].split()
-    with pytest.raises(ConfigError, match="not available for target linux-armhf"):
+    with pytest.raises(
+        ConfigError, match="cannot work on linux-armhf: Schannel is part of Windows"
+    ):
         make_plan(Request(target="linux-armhf", tls="schannel", tests="none"))
 
 
@@ -359,3 +361,18 @@ def test_doctor_lists_what_each_provider_needs(home: Path) -> None:
     assert "libssl-dev:arm64" in missing_packages(
         [type(r)(r.what, r.kind, r.required, False, r.package) for r in fake]
     )
+
+
+def test_static_link_order_for_windows(home: Path) -> None:
+    """configure appends mbedtls' .pc libraries in an order a static Windows link rejects;
+    LIBS carries them in link order, then the system libraries they need."""
+    plan = make_plan(
+        Request(target="windows-mingw-x86_64", tls="mbedtls", features=("opus",), tests="none")
+    )
+    env = dict(plan.env)
+    libs = env["LIBS"].split()
+    assert libs[:5] == ["-lmbedtls", "-lmbedx509", "-lmbedcrypto", "-lbcrypt", "-lws2_32"]
+    assert "-l:libssp.a" in libs  # opus' fortify helpers, statically (no libssp-0.dll)
+    assert env["LDFLAGS"].split()[:2] == ["-static-libgcc", "-static-libstdc++"]
+    linux = make_plan(Request(target="linux-armhf", tls="mbedtls", tests="none"))
+    assert dict(linux.env)["LIBS"].split() == ["-lmbedtls", "-lmbedx509", "-lmbedcrypto"]
