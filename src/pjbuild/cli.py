@@ -385,9 +385,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     plan = make_plan(_request(args))
     say(
-        f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "
-        f"inputs digest {plan.digest}"
+        f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend} "
+        f"({plan.tls.provider}), inputs digest {plan.digest}"
     )
+    for dep in plan.deps:
+        say(f"dependency {dep.name}: {dep.package or dep.recipe.version} ({dep.provider})")
     outcome = run_build(
         plan, BuildOptions(jobs=args.jobs, force=args.force, ccache=not args.no_ccache), say
     )
@@ -396,9 +398,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(json.dumps(summary, sort_keys=True))
     else:
         t = summary["tests"]
+        tls = summary["tls"]
+        features = "".join(
+            f"; {name}: verified={f['verified']} call={f['on_target_test']}"
+            for name, f in summary["features"].items()
+        )
         out.print(
             f"{'cache hit' if outcome.cache_hit else 'built'}: {summary['artifact']}\n"
-            f"TLS {summary['tls']['requested']} verified={summary['tls']['verified']}; "
+            f"TLS {tls['requested']} verified={tls['verified']} "
+            f"ssl_sock_test={tls.get('on_target_test', 'not-run')}{features}; "
             f"tests ({t['suite']}): {t['passed']} passed, {t['failed']} failed, "
             f"{t['skipped']} skipped, {t['known']} known; {summary['duration_s']:.1f}s",
             markup=False,

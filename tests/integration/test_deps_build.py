@@ -91,3 +91,22 @@ def test_system_provider_for_a_cross_target_uses_multiarch(pjb: Pjbuild) -> None
     ]
     assert r["tls"]["verified"] is True and r["tls"]["on_target_test"] == "passed"
     assert r["tests"]["failed"] == 0
+
+
+def test_host_with_source_mbedtls_and_system_opus(pjb: Pjbuild) -> None:
+    """Native: Mbed TLS and libsrtp from source (PKG_CONFIG_PATH), Opus from the system."""
+    r = pjb.build_json(
+        "--target", "host", "--tls", "mbedtls", "--feature", "srtp", "--feature", "opus"
+    )
+    providers = {d["name"]: d["provider"] for d in r["deps"]}
+    assert providers == {"mbedtls": "source", "libsrtp": "source", "opus": "system"}
+    assert r["tls"] == {
+        "requested": "mbedtls",
+        "compiled": "mbedtls",
+        "verified": True,
+        "on_target_test": "passed",
+    }
+    for feature in ("srtp", "opus"):
+        assert r["features"][feature]["verified"] is True
+        assert r["features"][feature]["on_target_test"] == "passed"
+    assert r["tests"]["failed"] == 0

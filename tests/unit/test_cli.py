@@ -110,6 +110,13 @@ def test_tls_none_disables_ssl(home: Path) -> None:
         (["--target", "host", "--tests", "quik"], 2, "did you mean 'quick'"),
         (["--target", "host", "--version", "9.9"], 2, "unknown pjproject version"),
         (["--target", "host", "--set-raw", "X=1\n#include <y>"], 2, "single-line constant"),
+        (["--target", "linux-mips", "--feature", "srtpp"], 2, "did you mean 'srtp'"),
+        (["--target", "linux-mips", "--tls", "gnutls"], 2, "cannot work on linux-mips"),
+        (
+            ["--target", "linux-mips", "--tls", "openssl", "--deps-from", "system"],
+            2,
+            "Debian has no mips multiarch packages",
+        ),
     ],
 )
 def test_bad_input_one_line_error(home: Path, args: list[str], code: int, needle: str) -> None:
@@ -119,6 +126,7 @@ def test_bad_input_one_line_error(home: Path, args: list[str], code: int, needle
     assert first.startswith("error: ") and needle in first
     assert proc.stderr.splitlines()[1].startswith("fix: ")
     assert not (home / "artifacts").exists() and not (home / "work").exists()
+    assert not (home / "deps").exists()  # refused before any dependency build
 
 
 def test_corrupted_archive_refused_with_both_digests(home: Path, tmp_path: Path) -> None:
