@@ -199,7 +199,8 @@ def build_env(
     libs: list[str] = []
     for d in deps:
         if d.provider == "source":
-            libs += [x for x in d.recipe.link_libs(target.os) if x not in libs]
+            wanted = [*d.recipe.link_libs(target.os), *target.dep_extra_libs(d.name)]
+            libs += [x for x in wanted if x not in libs]
     libs += [x for x in (tls_spec or {}).get("link", {}).get(target.os, []) if x not in libs]
     if libs:
         env["LIBS"] = " ".join(libs)

@@ -78,6 +78,8 @@ class Target:
     # known failures that hold only with one TLS backend: (backend, "program:test", reason)
     tls_known_failures: tuple[tuple[str, str, str], ...] = ()
     ldflags: tuple[str, ...] = ()  # extra link flags (LDFLAGS) for pjproject's programs
+    # extra libraries a statically linked dependency needs on this target: name -> libs
+    dep_libs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
 
     @property
@@ -99,6 +101,9 @@ class Target:
 
     def known_failures_for_tls(self, backend: str) -> dict[str, str]:
         return {key: reason for b, key, reason in self.tls_known_failures if b == backend}
+
+    def dep_extra_libs(self, name: str) -> tuple[str, ...]:
+        return dict(self.dep_libs).get(name, ())
 
     def dep_provider(self, name: str) -> str:
         return dict(self.dep_providers).get(name, "")
@@ -194,6 +199,7 @@ def parse_target(path: Path) -> Target:
         tls_unavailable=_pairs(tls.get("unavailable")),
         no_system=_pairs(deps.get("no_system")),
         ldflags=tuple(data.get("ldflags", [])),
+        dep_libs=tuple(sorted((k, tuple(v)) for k, v in deps.get("libs", {}).items())),
         tls_known_failures=tuple(
             sorted(
                 (backend, str(key), str(reason))

@@ -376,3 +376,12 @@ def test_static_link_order_for_windows(home: Path) -> None:
     assert env["LDFLAGS"].split()[:2] == ["-static-libgcc", "-static-libstdc++"]
     linux = make_plan(Request(target="linux-armhf", tls="mbedtls", tests="none"))
     assert dict(linux.env)["LIBS"].split() == ["-lmbedtls", "-lmbedx509", "-lmbedcrypto"]
+
+
+def test_targets_without_8_byte_atomics_link_libatomic_for_openssl(home: Path) -> None:
+    mips = make_plan(Request(target="linux-mips", tls="openssl", tests="none"))
+    assert "-latomic" in dict(mips.env)["LIBS"].split()
+    armhf = make_plan(Request(target="linux-armhf", tls="openssl", tests="none"))
+    assert "-latomic" not in dict(armhf.env)["LIBS"].split()
+    mbed = make_plan(Request(target="linux-mips", tls="mbedtls", tests="none"))
+    assert "-latomic" not in dict(mbed.env)["LIBS"].split()
