@@ -74,7 +74,8 @@ class AutotoolsBuilder:
         if ctx.target.cross:
             args.append(f"--host={ctx.target.triplet}")
         env = ctx.env()
-        ctx.log.run("configure", [*args, *ctx.recipe.build_args], ctx.src, env)
+        extra = ctx.target.dep_extra_args(ctx.recipe.name)
+        ctx.log.run("configure", [*args, *ctx.recipe.build_args, *extra], ctx.src, env)
         ctx.log.run("make", ["make", f"-j{ctx.jobs}", *ctx.recipe.make_targets], ctx.src, env)
         ctx.log.run("install", ["make", "install", f"DESTDIR={ctx.destdir}"], ctx.src, env)
 
@@ -98,6 +99,7 @@ class OpenSSLBuilder:
             "./Configure",
             ctx.target.openssl_target,
             *ctx.recipe.build_args,
+            *ctx.target.dep_extra_args(ctx.recipe.name),
             f"--prefix={ctx.prefix}",
             f"--openssldir={ctx.prefix}/ssl",
             *flags,
@@ -149,7 +151,8 @@ class CMakeBuilder:
                 "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY",
                 "-DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY",
             ]
-        ctx.log.run("configure", [*args, *ctx.recipe.build_args], ctx.src, env)
+        extra = ctx.target.dep_extra_args(ctx.recipe.name)
+        ctx.log.run("configure", [*args, *ctx.recipe.build_args, *extra], ctx.src, env)
         ctx.log.run(
             "make", ["cmake", "--build", str(build), "--parallel", str(ctx.jobs)], ctx.src, env
         )
