@@ -74,8 +74,7 @@ class AutotoolsBuilder:
         if ctx.target.cross:
             args.append(f"--host={ctx.target.triplet}")
         env = ctx.env()
-        extra = ctx.target.dep_extra_args(ctx.recipe.name)
-        ctx.log.run("configure", [*args, *ctx.recipe.build_args, *extra], ctx.src, env)
+        ctx.log.run("configure", [*args, *ctx.recipe.build_args], ctx.src, env)
         ctx.log.run("make", ["make", f"-j{ctx.jobs}", *ctx.recipe.make_targets], ctx.src, env)
         ctx.log.run("install", ["make", "install", f"DESTDIR={ctx.destdir}"], ctx.src, env)
 
@@ -99,7 +98,6 @@ class OpenSSLBuilder:
             "./Configure",
             ctx.target.openssl_target,
             *ctx.recipe.build_args,
-            *ctx.target.dep_extra_args(ctx.recipe.name),
             f"--prefix={ctx.prefix}",
             f"--openssldir={ctx.prefix}/ssl",
             *flags,
@@ -151,8 +149,7 @@ class CMakeBuilder:
                 "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY",
                 "-DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY",
             ]
-        extra = ctx.target.dep_extra_args(ctx.recipe.name)
-        ctx.log.run("configure", [*args, *ctx.recipe.build_args, *extra], ctx.src, env)
+        ctx.log.run("configure", [*args, *ctx.recipe.build_args], ctx.src, env)
         ctx.log.run(
             "make", ["cmake", "--build", str(build), "--parallel", str(ctx.jobs)], ctx.src, env
         )

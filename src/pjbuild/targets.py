@@ -80,7 +80,6 @@ class Target:
     ldflags: tuple[str, ...] = ()  # extra link flags (LDFLAGS) for pjproject's programs
     # extra libraries a statically linked dependency needs on this target: name -> libs
     dep_libs: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    dep_args: tuple[tuple[str, tuple[str, ...]], ...] = ()  # name -> extra build arguments
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
 
     @property
@@ -102,9 +101,6 @@ class Target:
 
     def known_failures_for_tls(self, backend: str) -> dict[str, str]:
         return {key: reason for b, key, reason in self.tls_known_failures if b == backend}
-
-    def dep_extra_args(self, name: str) -> tuple[str, ...]:
-        return dict(self.dep_args).get(name, ())
 
     def dep_extra_libs(self, name: str) -> tuple[str, ...]:
         return dict(self.dep_libs).get(name, ())
@@ -204,7 +200,6 @@ def parse_target(path: Path) -> Target:
         no_system=_pairs(deps.get("no_system")),
         ldflags=tuple(data.get("ldflags", [])),
         dep_libs=tuple(sorted((k, tuple(v)) for k, v in deps.get("libs", {}).items())),
-        dep_args=tuple(sorted((k, tuple(v)) for k, v in deps.get("args", {}).items())),
         tls_known_failures=tuple(
             sorted(
                 (backend, str(key), str(reason))

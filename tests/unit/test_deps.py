@@ -385,12 +385,3 @@ def test_targets_without_8_byte_atomics_link_libatomic_for_openssl(home: Path) -
     assert "-latomic" not in dict(armhf.env)["LIBS"].split()
     mbed = make_plan(Request(target="linux-mips", tls="mbedtls", tests="none"))
     assert "-latomic" not in dict(mbed.env)["LIBS"].split()
-
-
-def test_per_target_dependency_build_arguments(home: Path) -> None:
-    sparc = TARGETS["linux-sparc64"]
-    assert sparc.dep_extra_args("openssl") == ("no-asm",)
-    assert TARGETS["linux-mips"].dep_extra_args("openssl") == ()
-    a = make_plan(Request(target="linux-sparc64", tls="openssl", tests="none"))
-    assert a.deps[0].digest == source_digest(sparc, RECIPES["openssl"], a.compiler)
-    assert "m4" in dict(sparc.tool_packages)  # OpenSSL's SPARC perlasm needs it
