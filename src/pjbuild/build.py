@@ -17,6 +17,7 @@ from pjbuild import __version__
 from pjbuild.cache import Cache, write_json_atomic
 from pjbuild.calltest import run_call
 from pjbuild.depbuild import ensure_all
+from pjbuild.deps import providing
 from pjbuild.engines.autotools import AutotoolsEngine
 from pjbuild.errors import TestFailureError, ToolMissingError
 from pjbuild.manifest import file_digests, make_manifest
@@ -230,7 +231,7 @@ def _pjsua(prefix: Path) -> Path:
 def _features(plan: BuildPlan, config: dict[str, str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name in plan.features:
-        dep = next((d for d in plan.deps if d.recipe.provides == f"feature:{name}"), None)
+        dep = providing(plan.deps, f"feature:{name}")
         key = f"FEATURE_{name.upper()}"
         out[name] = {
             "dependency": dep.name if dep else "",

@@ -147,6 +147,11 @@ def recipe_for(provides: str, recipes: dict[str, DepRecipe]) -> DepRecipe | None
     return None
 
 
+def providing(choices: tuple[DepChoice, ...], provides: str) -> DepChoice | None:
+    """The dependency of a build that provides ``tls:<backend>`` or ``feature:<name>``."""
+    return next((c for c in choices if c.recipe.provides == provides), None)
+
+
 def system_package(target: Target, recipe: DepRecipe) -> str | None:
     """The Debian package providing the dependency for this target, or None if there is none."""
     package = recipe.system_package(target.os)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild import __version__, paths
-from pjbuild.deps import DepChoice, pkg_config_dirs
+from pjbuild.deps import DepChoice, pkg_config_dirs, providing
 from pjbuild.deps import resolve as resolve_deps
 from pjbuild.errors import ConfigError, unknown
 from pjbuild.options import (
@@ -126,13 +126,11 @@ def load_configure_data() -> dict[str, Any]:
     return load_toml(paths.resources() / "configure.toml")
 
 
-def choose_tls(
-    target: Target, requested: str | None, data: dict[str, Any], deps: tuple[DepChoice, ...] = ()
-) -> TlsChoice:
+def tls_backend(target: Target, requested: str | None, data: dict[str, Any]) -> str:
+    """The TLS backend of a build (the target's default unless requested), validated."""
     backend = requested or target.tls_default
-    backends = data["tls"]
-    if backend not in backends:
-        raise unknown("TLS backend", backend, backends)
+    if backend not in data["tls"]:
+        raise unknown("TLS backend", backend, data["tls"])
     why_not = dict(target.tls_unavailable).get(backend)
     if why_not:
         raise ConfigError(
@@ -144,8 +142,16 @@ def choose_tls(
             f"TLS backend '{backend}' is not available for target {target.name}",
             hint=f"choose one of: {', '.join(target.tls_backends)}",
         )
+    return backend
+
+
+def choose_tls(
+    target: Target, backend: str, data: dict[str, Any], deps: tuple[DepChoice, ...] = ()
+) -> TlsChoice:
+    """How the build gets its TLS backend (validated by ``tls_backend``)."""
+    backends = data["tls"]
     spec = backends[backend]
-    dep = next((d for d in deps if d.recipe.provides == f"tls:{backend}"), None)
+    dep = providing(deps, f"tls:{backend}")
     if dep is not None:
         return TlsChoice(
             backend=backend,
@@ -180,8 +186,8 @@ def build_env(
     tls_spec: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     c = target.compilers
-    dep_flags = [f"-I{d.prefix}/include" for d in deps if d.provider == "source"]
-    flags = " ".join([*config.cflags, *target.cflags, *dep_flags])
+    built = [d for d in deps if d.provider == "source"]  # static, in pjbuild's dependency cache
+    flags = " ".join([*config.cflags, *target.cflags, *(f"-I{d.prefix}/include" for d in built)])
     env = {
         "CC": c.cc,
         "CXX": c.cxx,
@@ -192,15 +198,14 @@ def build_env(
         "CXXFLAGS": flags,
         "LC_ALL": "C",
     }
-    ldflags = [*target.ldflags, *(f"-L{d.prefix}/lib" for d in deps if d.provider == "source")]
+    ldflags = [*target.ldflags, *(f"-L{d.prefix}/lib" for d in built)]
     if ldflags:
         env["LDFLAGS"] = " ".join(ldflags)
     # static dependencies need their own system libraries at link time (configure's checks too)
     libs: list[str] = []
-    for d in deps:
-        if d.provider == "source":
-            wanted = [*d.recipe.link_libs(target.os), *target.dep_extra_libs(d.name)]
-            libs += [x for x in wanted if x not in libs]
+    for d in built:
+        wanted = [*d.recipe.link_libs(target.os), *target.dep_extra_libs(d.name)]
+        libs += [x for x in wanted if x not in libs]
     libs += [x for x in (tls_spec or {}).get("link", {}).get(target.os, []) if x not in libs]
     if libs:
         env["LIBS"] = " ".join(libs)
@@ -231,10 +236,9 @@ def make_plan(req: Request) -> BuildPlan:
     data = load_configure_data()
     compiler = target.compiler_version()
     features = tuple(dict.fromkeys(req.features))
-    backend = req.tls or target.tls_default
-    choose_tls(target, req.tls, data)  # validates the backend before anything else
+    backend = tls_backend(target, req.tls, data)
     dep_choices = resolve_deps(target, backend, features, req.deps_from, compiler)
-    tls = choose_tls(target, req.tls, data, dep_choices)
+    tls = choose_tls(target, backend, data, dep_choices)
     sets = parse_sets(schema, list(req.sets))
     raw = parse_raw(schema, list(req.set_raw))
     managed = tls_options(tls, data)

@@ -8,6 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from pjbuild.deps import providing
 from pjbuild.errors import VerificationError
 from pjbuild.plan import BuildPlan, load_configure_data
 from pjbuild.runners import Runner
@@ -170,7 +171,7 @@ def check_configured_features(plan: BuildPlan, src: Path) -> None:
         path = src / configured["file"]
         text = path.read_text(errors="replace") if path.is_file() else ""
         if not re.search(rf"^#\s*define {re.escape(configured['define'])}\b", text, re.M):
-            dep = next((d for d in plan.deps if d.recipe.provides == f"feature:{name}"), None)
+            dep = providing(plan.deps, f"feature:{name}")
             raise VerificationError(
                 f"configure did not enable --feature {name} (no '#define "
                 f"{configured['define']}' in {configured['file']}): its check of the "

@@ -47,6 +47,17 @@ class Pjbuild:
         )
 
 
+def pkg_config_flags(env: dict[str, str]) -> list[str]:
+    """`pkg-config --cflags --libs --static libpjproject` in the given environment."""
+    return subprocess.run(
+        ["pkg-config", "--cflags", "--libs", "--static", "libpjproject"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.split()
+
+
 @pytest.fixture(scope="session")
 def pjb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pjbuild]:
     yield Pjbuild(tmp_path_factory.mktemp("pjbuild-home"))

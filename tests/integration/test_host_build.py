@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Pjbuild
+from .conftest import Pjbuild, pkg_config_flags
 
 pytestmark = pytest.mark.integration
 
@@ -86,13 +86,7 @@ def test_moved_prefix_links_with_pkg_config(first: dict[str, Any], tmp_path: Pat
         " return 0; }\n"
     )
     env = {**os.environ, "PKG_CONFIG_PATH": str(moved / "lib" / "pkgconfig")}
-    flags = subprocess.run(
-        ["pkg-config", "--cflags", "--libs", "--static", "libpjproject"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout.split()
+    flags = pkg_config_flags(env)
     assert any(str(moved) in f for f in flags)
     exe = tmp_path / "hello"
     subprocess.run(["gcc", str(src), "-o", str(exe), *flags], check=True)
