@@ -44,7 +44,7 @@ class BuildContext:
 
     def env(self) -> dict[str, str]:
         c = self.target.compilers
-        flags = " ".join(["-O2", *self.target.dep_cflags, *self.target.cflags])
+        flags = " ".join(["-O2", *self.target.pic_cflags, *self.target.cflags])
         env = {
             "CC": c.cc,
             "CXX": c.cxx,
@@ -90,7 +90,7 @@ class OpenSSLBuilder:
                 "(see `perl Configure LIST` in the OpenSSL tree)",
             )
         env = ctx.env()
-        flags = [f for f in ["-O2", *ctx.target.dep_cflags, *ctx.target.cflags] if f]
+        flags = [f for f in ["-O2", *ctx.target.pic_cflags, *ctx.target.cflags] if f]
         env.pop("CFLAGS")  # passed as Configure arguments, where OpenSSL merges them
         env.pop("CXXFLAGS")
         argv = [
@@ -132,7 +132,7 @@ class CMakeBuilder:
             f"-DCMAKE_C_COMPILER={c.cc}",
             f"-DCMAKE_AR={shutil.which(c.ar) or c.ar}",
             f"-DCMAKE_RANLIB={shutil.which(c.ranlib) or c.ranlib}",
-            f"-DCMAKE_C_FLAGS={' '.join([*ctx.target.dep_cflags, *ctx.target.cflags])}",
+            f"-DCMAKE_C_FLAGS={' '.join([*ctx.target.pic_cflags, *ctx.target.cflags])}",
         ]
         if ctx.ccache and shutil.which("ccache"):
             args.append("-DCMAKE_C_COMPILER_LAUNCHER=ccache")

@@ -34,6 +34,25 @@ def _make_version() -> str:
     return out.splitlines()[0] if out else "unknown"
 
 
+def package_version(plan: BuildPlan) -> str:
+    """Version of packages made from the artifact (the pjsua2 wheel): pjproject's version, plus
+    a PEP 440 local tag when the configuration is not the target's default (readable parts,
+    then the inputs digest, which tells two non-default configurations apart)."""
+    version = plan.source.version.upstream
+    parts: list[str] = []
+    if plan.tls.backend != plan.target.tls_default:
+        parts.append(plan.tls.backend)
+    parts += list(plan.features)
+    if plan.preset.name != "default":
+        parts.append(plan.preset.name.replace("-", ""))
+    changed = bool(plan.config.overrides) or any(
+        d.provider != (plan.target.dep_provider(d.name) or d.provider) for d in plan.deps
+    )
+    if not parts and not changed:
+        return version
+    return f"{version}+{'.'.join([*parts, plan.digest[:8]])}"
+
+
 def make_manifest(
     plan: BuildPlan,
     *,
@@ -49,6 +68,7 @@ def make_manifest(
         "inputs_digest": plan.digest,
         "inputs": plan.inputs(),
         "target": plan.target.name,
+        "package_version": package_version(plan),
         "triplet": plan.target.triplet,
         "source": {
             "version": src.version.version,

@@ -84,6 +84,7 @@ class BuildPlan:
     features: tuple[str, ...]
     catalog: TestCatalog = field(repr=False)
     schema: Schema = field(repr=False)
+    extra_install: tuple[tuple[str, tuple[str, ...]], ...] = ()
     digest: str = ""
 
     def inputs(self) -> dict[str, Any]:
@@ -101,6 +102,7 @@ class BuildPlan:
             "env": {k: _unhome(v) for k, v in self.env},
             "deps": [{k: _unhome(str(v)) for k, v in d.summary().items()} for d in self.deps],
             "features": list(self.features),
+            "extra_install": [[d, list(f)] for d, f in self.extra_install],
             "machine": platform.machine(),
         }
 
@@ -187,7 +189,16 @@ def build_env(
 ) -> dict[str, str]:
     c = target.compilers
     built = [d for d in deps if d.provider == "source"]  # static, in pjbuild's dependency cache
-    flags = " ".join([*config.cflags, *target.cflags, *(f"-I{d.prefix}/include" for d in built)])
+    # position-independent like its dependencies: one build serves programs, the pjsua2
+    # Python module (a shared object linking the static libraries) and Conan packages
+    flags = " ".join(
+        [
+            *config.cflags,
+            *target.pic_cflags,
+            *target.cflags,
+            *(f"-I{d.prefix}/include" for d in built),
+        ]
+    )
     env = {
         "CC": c.cc,
         "CXX": c.cxx,
@@ -299,6 +310,9 @@ def make_plan(req: Request) -> BuildPlan:
         features=features,
         catalog=catalog,
         schema=schema,
+        extra_install=tuple(
+            (folder, tuple(files)) for folder, files in sorted(data.get("install", {}).items())
+        ),
     )
     return _with_digest(plan)
 

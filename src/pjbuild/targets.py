@@ -72,7 +72,7 @@ class Target:
     dep_providers: tuple[tuple[str, str], ...] = ()
     multiarch: str = ""
     openssl_target: str = ""
-    dep_cflags: tuple[str, ...] = ()
+    pic_cflags: tuple[str, ...] = ("-fPIC",)
     tls_unavailable: tuple[tuple[str, str], ...] = ()  # backend -> why it cannot work here
     no_system: tuple[tuple[str, str], ...] = ()  # dependency -> why the system's is unusable
     # known failures that hold only with one TLS backend: (backend, "program:test", reason)
@@ -195,7 +195,7 @@ def parse_target(path: Path) -> Target:
         dep_providers=_pairs(deps.get("providers")),
         multiarch=str(deps.get("multiarch", "")),
         openssl_target=str(deps.get("openssl_target", "")),
-        dep_cflags=tuple(deps.get("cflags", ["-fPIC"])),
+        pic_cflags=tuple(data.get("pic", ["-fPIC"])),
         tls_unavailable=_pairs(tls.get("unavailable")),
         no_system=_pairs(deps.get("no_system")),
         ldflags=tuple(data.get("ldflags", [])),

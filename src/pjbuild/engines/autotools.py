@@ -42,6 +42,16 @@ class AutotoolsEngine:
         for exe in sorted((src / "pjsip-apps" / "bin").glob("pjsua-*")):
             suffix = ".exe" if exe.suffix == ".exe" else ""
             shutil.copy2(exe, bin_dir / f"pjsua{suffix}")
+        install_extra(src, prefix, plan.extra_install)
+
+
+def install_extra(src: Path, prefix: Path, extra: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+    """Copy source files that `make install` leaves out (configure.toml's [install])."""
+    for folder, files in extra:
+        dest = prefix / folder
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            shutil.copy2(src / name, dest / Path(name).name)
 
 
 def merge_deps(plan: BuildPlan, prefix: Path) -> None:
