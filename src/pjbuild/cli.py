@@ -120,6 +120,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     _common(p)
 
+    p = sub.add_parser(
+        "wheel", help="pjsua2 Python wheel (abi3) from the target's build, tested with calls"
+    )
+    _plan_args(p)
+    p.add_argument(
+        "--python-api",
+        default=None,
+        metavar="cp3X",
+        help="lowest CPython the wheel supports (limited API; default cp38)",
+    )
+    p.add_argument("--out", type=Path, default=Path("dist"), help="folder for the wheel")
+    p.add_argument(
+        "--no-smoke", action="store_true", help="skip the calls with the wheel on the target"
+    )
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--force", action="store_true", help="rebuild the artifact even on a hit")
+    p.add_argument("--no-ccache", action="store_true", help="do not use ccache")
+    p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    _common(p)
+
     p = sub.add_parser("matrix", help="build and test many targets; writes matrix.md/json")
     sel = p.add_mutually_exclusive_group(required=True)
     sel.add_argument("--targets", help="comma-separated target names")
@@ -155,6 +175,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default="host")
     p.add_argument("--tls", default=None)
     _deps_args(p)
+    p.add_argument(
+        "--wheel",
+        action="store_true",
+        help="also what `pjbuild wheel` needs (Python tools, sipp, the target's Python root)",
+    )
     p.add_argument("--install", action="store_true", help="apt-get install what is missing")
     p.add_argument("--optional", action="store_true", help="with --install: optional libraries too")
     p.add_argument("--json", action="store_true")
@@ -414,6 +439,52 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wheel(args: argparse.Namespace) -> int:
+    from pjbuild.build import BuildOptions, run_build
+    from pjbuild.plan import make_plan
+    from pjbuild.pyroot import wheel_data
+    from pjbuild.wheel import build_wheel, check_api, check_target, check_tools
+
+    def say(text: str) -> None:
+        err.print(f"[pjbuild] {text}", markup=False)
+
+    data = wheel_data()
+    api = check_api(args.python_api or data["default_api"], data)
+    plan = make_plan(_request(args))
+    check_target(plan.target)
+    check_tools(data)
+    say(
+        f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "
+        f"python API {api}, inputs digest {plan.digest}"
+    )
+    opts = BuildOptions(jobs=args.jobs, force=args.force, ccache=not args.no_ccache)
+    outcome = run_build(plan, opts, say)
+    say(f"artifact: {outcome.artifact} ({'cache hit' if outcome.cache_hit else 'built'})")
+    result = build_wheel(
+        outcome,
+        api=api,
+        out=args.out,
+        jobs=args.jobs,
+        ccache=not args.no_ccache,
+        smoke=not args.no_smoke,
+        say=say,
+    )
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        abi3 = "clean" if result.abi3["clean"] else "NOT clean"
+        out.print(
+            f"wheel: {result.path}\n"
+            f"version {result.version}, tag {result.tag}, {result.size / 1e6:.1f} MB "
+            f"(before repair {result.raw_size / 1e6:.1f} MB), bundled: "
+            f"{', '.join(result.bundled) or 'nothing'}; abi3audit {abi3}; "
+            f"calls on the target: {result.smoke['status']}",
+            markup=False,
+        )
+    return 0
+
+
 def cmd_matrix(args: argparse.Namespace) -> int:
     from pjbuild.matrix import run_matrix, to_json, write_reports
     from pjbuild.targets import load_targets, resolve_target
@@ -458,14 +529,22 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from pjbuild.doctor import install, missing_packages, requirements
+    from pjbuild.doctor import install, missing_packages, requirements, wheel_requirements
+    from pjbuild.pyroot import ensure_target_python
     from pjbuild.targets import load_targets, resolve_target
 
     target = resolve_target(args.target, load_targets(args.toolchains_dir))
-    reqs = requirements(target, args.tls, args.deps_from, _features(args.features))
+
+    def collect() -> list[Any]:
+        found = requirements(target, args.tls, args.deps_from, _features(args.features))
+        return found + (wheel_requirements(target) if args.wheel else [])
+
+    reqs = collect()
     if args.install:
         install(missing_packages(reqs, include_optional=args.optional))
-        reqs = requirements(target, args.tls, args.deps_from, _features(args.features))
+        if args.wheel and target.wheel_python == "debian-root":
+            ensure_target_python(target, lambda t: err.print(f"[pjbuild] {t}", markup=False))
+        reqs = collect()
     if args.json:
         print(json.dumps([r.__dict__ for r in reqs], indent=2))
     else:
@@ -499,6 +578,7 @@ _HANDLERS = {
     "options": cmd_options,
     "plan": cmd_plan,
     "build": cmd_build,
+    "wheel": cmd_wheel,
     "matrix": cmd_matrix,
     "doctor": cmd_doctor,
 }

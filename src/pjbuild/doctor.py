@@ -148,3 +148,44 @@ def multiarch_setup(packages: list[str], enabled: list[str]) -> list[list[str]]:
     if not arches:
         return []
     return [*(["dpkg", "--add-architecture", a] for a in arches), ["apt-get", "update"]]
+
+
+def wheel_requirements(target: Target) -> list[Requirement]:
+    """What `pjbuild wheel` needs: its Python tools, sipp (tests), the target's Python root."""
+    from pjbuild.pyroot import target_python, wheel_data
+    from pjbuild.wheel import find_tool
+
+    data = wheel_data()
+    reqs = [
+        Requirement(name, "wheel tool", True, find_tool(name) is not None, "")
+        for name in data["tools"]
+        if name != "pkg-config"
+    ]
+    reqs.append(
+        Requirement(
+            "pkg-config", "tool", True, shutil.which("pkg-config") is not None, "pkg-config"
+        )
+    )
+    reqs.append(
+        Requirement(
+            "sipp (call tests of the wheel)", "tool", False, shutil.which("sipp") is not None,
+            "sip-tester",
+        )
+    )  # fmt: skip
+    if target.wheel_python == "debian-root":
+        spec = data["debian_root"]
+        tool = spec["tool"]
+        reqs.append(
+            Requirement(tool, "tool", True, shutil.which(tool) is not None, spec["tool_package"])
+        )
+        tp = target_python(target, data)
+        reqs.append(
+            Requirement(
+                f"target Python {tp.version} root ({tp.root}; made by --install)",
+                "runner",
+                True,
+                tp.present,
+                "",
+            )
+        )
+    return reqs

@@ -78,6 +78,10 @@ def conandata_file() -> Path:
     return data_root() / "recipes" / "pjproject" / "conandata.yml"
 
 
+def recipes_root() -> Path:
+    return data_root() / "recipes"
+
+
 def patches_root() -> Path:
     return data_root() / "recipes" / "pjproject"
 

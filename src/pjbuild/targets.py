@@ -73,6 +73,11 @@ class Target:
     multiarch: str = ""
     openssl_target: str = ""
     pic_cflags: tuple[str, ...] = ("-fPIC",)
+    # pjsua2 wheels: where the target's Python comes from ("build": the Python running pjbuild;
+    # "debian-root": a minimal Debian root of the target's architecture; "": no wheels) and the
+    # wheel platform of a cross build (sysconfig form, e.g. linux-aarch64)
+    wheel_python: str = ""
+    wheel_platform: str = ""
     tls_unavailable: tuple[tuple[str, str], ...] = ()  # backend -> why it cannot work here
     no_system: tuple[tuple[str, str], ...] = ()  # dependency -> why the system's is unusable
     # known failures that hold only with one TLS backend: (backend, "program:test", reason)
@@ -190,6 +195,8 @@ def parse_target(path: Path) -> Target:
         host_machines=tuple(m.lower() for m in host.get("machines", [])),
         host_system=host.get("system", ""),
         conan=_pairs(data.get("conan")),
+        wheel_python=str(data.get("wheel", {}).get("python", "")),
+        wheel_platform=str(data.get("wheel", {}).get("platform", "")),
         path=path,
         raw=data,
         dep_providers=_pairs(deps.get("providers")),

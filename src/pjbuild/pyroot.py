@@ -1,0 +1,139 @@
+"""The target's Python for cross wheels: a minimal Debian root of the target's architecture.
+
+``mmdebstrap --variant=extract`` unpacks the Python packages and their dependencies (nothing
+is run, so no emulator is needed to make it). The root gives the wheel build its headers and
+the tests an interpreter with its own libc, run through the target's emulator
+(``qemu-<arch> -L <root>``). Created once per target under PJBUILD_HOME/pyroots/, published
+with one rename, reused by every later wheel of the target.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from pjbuild import paths
+from pjbuild.errors import BuildError, ConfigError, ToolMissingError
+from pjbuild.targets import Target
+from pjbuild.tomlload import load_toml
+
+
+def wheel_data() -> dict[str, Any]:
+    return load_toml(paths.resources() / "wheel.toml")
+
+
+@dataclass(frozen=True)
+class TargetPython:
+    root: Path
+    version: str
+    include_dirs: tuple[Path, ...]
+    interpreter: Path
+    packages: tuple[str, ...]
+    suite: str
+
+    @property
+    def present(self) -> bool:
+        return self.interpreter.is_file() and all(d.is_dir() for d in self.include_dirs)
+
+    def command(self, target: Target) -> list[str]:
+        """argv prefix that runs this interpreter on the target's runner."""
+        template = wheel_data()["debian_root"]["runners"].get(target.runner.kind)
+        if template is None or not target.runner.command:
+            raise ConfigError(
+                f"no way to run {target.name}'s Python root with a {target.runner.kind} runner",
+                hint="add the runner kind to [debian_root.runners] in resources/wheel.toml",
+            )
+        values = {"runner": target.runner.command[0], "root": str(self.root)}
+        return [part.format(**values) for part in template] + [str(self.interpreter)]
+
+
+def target_python(target: Target, data: dict[str, Any] | None = None) -> TargetPython:
+    spec = (data or wheel_data())["debian_root"]
+    if not target.multiarch:
+        raise ConfigError(
+            f"{target.name} has no Debian architecture ([deps] multiarch) for a Python root",
+            hint="set [deps] multiarch in its toolchain file, or build wheels for another target",
+        )
+    root = paths.home() / "pyroots" / f"{target.name}-{spec['suite']}"
+    values = {"version": spec["version"], "triplet": target.triplet}
+    return TargetPython(
+        root=root,
+        version=spec["version"],
+        include_dirs=tuple(root / d.format(**values) for d in spec["include_dirs"]),
+        interpreter=root / spec["interpreter"].format(**values),
+        packages=tuple(spec["packages"]),
+        suite=spec["suite"],
+    )
+
+
+def create_command(target: Target, dest: Path, data: dict[str, Any] | None = None) -> list[str]:
+    spec = (data or wheel_data())["debian_root"]
+    return [
+        spec["tool"],
+        "--variant=extract",
+        f"--architectures={target.multiarch}",
+        f"--include={','.join(spec['packages'])}",
+        spec["suite"],
+        str(dest),
+        spec["mirror"],
+    ]
+
+
+def ensure_target_python(target: Target, say: Any = None) -> TargetPython:
+    """The target's Python root, created if missing (needs mmdebstrap and the Debian mirror)."""
+    data = wheel_data()
+    tp = target_python(target, data)
+    if tp.present:
+        return tp
+    spec = data["debian_root"]
+    if not shutil.which(spec["tool"]):
+        raise ToolMissingError(
+            f"{spec['tool']} not found (makes {target.name}'s Python root for its wheel)",
+            hint=f"`pjbuild doctor --target {target.name} --wheel --install` "
+            f"(apt-get install {spec['tool_package']})",
+        )
+    tp.root.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(tp.root.parent / f".{tp.root.name}.lock")):
+        if tp.present:
+            return tp
+        tmp = Path(tempfile.mkdtemp(prefix=f".{tp.root.name}.", dir=tp.root.parent))
+        try:
+            command = create_command(target, tmp / "root", data)
+            if say:
+                say("creating the target's Python root: " + " ".join(command))
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+                raise BuildError(
+                    f"{spec['tool']} could not make {target.name}'s Python root "
+                    f"(exit {done.returncode})",
+                    hint=f"check access to {spec['mirror']}; the command was: " + " ".join(command),
+                    details=tail,
+                )
+            made = target_python(target, data)
+            missing = [p for p in (made.interpreter, *made.include_dirs) if not _moved(p, tp, tmp)]
+            if missing:
+                raise BuildError(
+                    f"{target.name}'s Python root lacks {', '.join(map(str, missing))}",
+                    hint="check [debian_root] in resources/wheel.toml against the suite's packages",
+                )
+            if tp.root.exists():
+                shutil.rmtree(tp.root)
+            (tmp / "root").rename(tp.root)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return tp
+
+
+def _moved(path: Path, tp: TargetPython, tmp: Path) -> bool:
+    """Does ``path`` (inside the final root) exist in the root being made under ``tmp``?"""
+    return (tmp / "root" / path.relative_to(tp.root)).exists()
+
+
+__all__ = ["TargetPython", "create_command", "ensure_target_python", "target_python"]
