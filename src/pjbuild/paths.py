@@ -94,6 +94,15 @@ def home() -> Path:
     return Path(platformdirs.user_cache_dir("pjbuild"))
 
 
+def pyroots() -> Path:
+    """PJBUILD_PYROOTS: where target Python roots live (default PJBUILD_HOME/pyroots); shared
+    by several PJBUILD_HOMEs, e.g. the test suite's, which must not download them."""
+    env = os.environ.get("PJBUILD_PYROOTS")
+    if env:
+        return Path(env).expanduser().resolve()
+    return home() / "pyroots"
+
+
 def mirrors() -> list[Path]:
     """PJBUILD_MIRROR: folders of archives consulted by file name before any URL."""
     return [p.expanduser().resolve() for p in _env_dirs("PJBUILD_MIRROR")]

@@ -3,12 +3,14 @@
 ``mmdebstrap --variant=extract`` unpacks the Python packages and their dependencies (nothing
 is run, so no emulator is needed to make it). The root gives the wheel build its headers and
 the tests an interpreter with its own libc, run through the target's emulator
-(``qemu-<arch> -L <root>``). Created once per target under PJBUILD_HOME/pyroots/, published
-with one rename, reused by every later wheel of the target.
+(``qemu-<arch> -L <root>``). Created once per target under PJBUILD_HOME/pyroots/ (or
+PJBUILD_PYROOTS), published with one rename, reused by every later wheel of the target.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import subprocess
 import tempfile
@@ -36,6 +38,7 @@ class TargetPython:
     interpreter: Path
     packages: tuple[str, ...]
     suite: str
+    include_after: tuple[Path, ...] = ()
 
     @property
     def present(self) -> bool:
@@ -60,16 +63,23 @@ def target_python(target: Target, data: dict[str, Any] | None = None) -> TargetP
             f"{target.name} has no Debian architecture ([deps] multiarch) for a Python root",
             hint="set [deps] multiarch in its toolchain file, or build wheels for another target",
         )
-    root = paths.home() / "pyroots" / f"{target.name}-{spec['suite']}"
+    # the folder names its contents: another package list makes another root
+    contents = json.dumps([spec["suite"], spec["mirror"], spec["packages"]]).encode()
+    root = paths.pyroots() / f"{target.name}-{spec['suite']}-{_short(contents)}"
     values = {"version": spec["version"], "triplet": target.triplet}
     return TargetPython(
         root=root,
         version=spec["version"],
         include_dirs=tuple(root / d.format(**values) for d in spec["include_dirs"]),
+        include_after=tuple(root / d.format(**values) for d in spec.get("include_after", [])),
         interpreter=root / spec["interpreter"].format(**values),
         packages=tuple(spec["packages"]),
         suite=spec["suite"],
     )
+
+
+def _short(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:8]
 
 
 def create_command(target: Target, dest: Path, data: dict[str, Any] | None = None) -> list[str]:

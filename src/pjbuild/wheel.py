@@ -144,6 +144,8 @@ def pip_wheel_command(
             f"-Ccmake.define.CMAKE_TOOLCHAIN_FILE={toolchain}",
             "-Ccmake.define.PJSUA2_PYTHON_INCLUDE_DIRS="
             + ";".join(str(d) for d in target_python.include_dirs),
+            "-Ccmake.define.PJSUA2_PYTHON_INCLUDE_AFTER="
+            + ";".join(str(d) for d in target_python.include_after),
         ]
         # scikit-build-core names the wheel's platform from this (as setuptools does)
         env["_PYTHON_HOST_PLATFORM"] = target.wheel_platform

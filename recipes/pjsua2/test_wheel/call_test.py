@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
 import random
 import sys
 import time
@@ -162,6 +163,7 @@ def main(argv=None):
 
     result = {
         "python": sys.version.split()[0],
+        "machine": platform.machine(),
         "mode": args.mode,
         "bytes": bytes_round_trip(),
     }

