@@ -140,6 +140,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     _common(p)
 
+    p = sub.add_parser("conan", help="Conan package of pjproject: host profiles, conan create")
+    conan_sub = p.add_subparsers(dest="conan_command", required=True)
+    q = conan_sub.add_parser("profile", help="write the Conan host profile of a target")
+    q.add_argument("--target", required=True)
+    q.add_argument("--tls", default=None)
+    _deps_args(q)
+    q.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
+    _common(q)
+    q = conan_sub.add_parser("create", help="conan create recipes/pjproject for a target, offline")
+    _plan_args(q)
+    q.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    _common(q)
+
     p = sub.add_parser("matrix", help="build and test many targets; writes matrix.md/json")
     sel = p.add_mutually_exclusive_group(required=True)
     sel.add_argument("--targets", help="comma-separated target names")
@@ -485,6 +498,31 @@ def cmd_wheel(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_conan(args: argparse.Namespace) -> int:
+    from pjbuild.conanrun import conan_create, conan_profile
+
+    if args.conan_command == "profile":
+        text = conan_profile(
+            args.target, args.tls, args.deps_from, _features(args.features), args.toolchains_dir
+        )
+        if args.out:
+            args.out.write_text(text)
+            err.print(f"[pjbuild] wrote {args.out}", markup=False)
+        else:
+            print(text, end="")
+        return 0
+
+    def say(text: str) -> None:
+        err.print(f"[pjbuild] {text}", markup=False)
+
+    result = conan_create(_request(args), say)
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    else:
+        out.print(f"conan create passed: {result['reference']} ({result['package_id']})")
+    return 0
+
+
 def cmd_matrix(args: argparse.Namespace) -> int:
     from pjbuild.matrix import run_matrix, to_json, write_reports
     from pjbuild.targets import load_targets, resolve_target
@@ -579,6 +617,7 @@ _HANDLERS = {
     "plan": cmd_plan,
     "build": cmd_build,
     "wheel": cmd_wheel,
+    "conan": cmd_conan,
     "matrix": cmd_matrix,
     "doctor": cmd_doctor,
 }

@@ -1,0 +1,189 @@
+"""Conan 2 recipe for pjproject, built by pjbuild.
+
+ONE build path: build() calls pjbuild's make_plan + run_build, exactly what `pjbuild build` runs
+(fetch + verify the pinned source from conandata.yml, generate config_site.h, configure with the
+target's toolchain, build, run pjproject's tests on the target). The Conan options that change
+the binary (target, preset, tls, srtp, opus, overrides) go into the package_id; the test suite
+that runs is a conf (it does not change the binary).
+
+Use `pjbuild conan profile --target T` for the host profile and `pjbuild conan create` to run
+`conan create` offline; by hand:
+    conan create recipes/pjproject --version 2.17-dfsg -pr:h linux-armhf.profile -nr
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from conan import ConanFile
+from conan.errors import ConanInvalidConfiguration
+from conan.tools.files import copy
+
+# Link order of pjproject's libraries (as libpjproject.pc lists them) and what each needs.
+COMPONENTS = {
+    "pjsua2": ["pjsua"],
+    "pjsua": [
+        "pjsip-ua",
+        "pjsip-simple",
+        "pjsip",
+        "pjmedia-codec",
+        "pjmedia-videodev",
+        "pjmedia-audiodev",
+        "pjmedia",
+    ],
+    "pjsip-ua": ["pjsip-simple", "pjsip", "pjmedia"],
+    "pjsip-simple": ["pjsip"],
+    "pjsip": ["pjnath", "pjlib-util", "pj"],
+    "pjmedia-codec": ["pjmedia"],
+    "pjmedia-videodev": ["pjmedia"],
+    "pjmedia-audiodev": ["pjmedia"],
+    "pjmedia": ["pjnath", "pjlib-util", "pj"],
+    "pjnath": ["pjlib-util", "pj"],
+    "pjlib-util": ["pj"],
+    "pj": [],
+}
+
+
+class PjprojectConan(ConanFile):
+    name = "pjproject"
+    description = "PJSIP: SIP, media and NAT traversal stack, built and tested by pjbuild"
+    license = "GPL-2.0-or-later"
+    url = "https://github.com/pjsip/pjproject"
+    homepage = "https://www.pjsip.org"
+    topics = ("sip", "voip", "rtp", "ice", "pjsip")
+    package_type = "library"  # static: shared has the single value False
+    settings = "os", "arch", "compiler", "build_type"
+    options = {
+        "target": ["ANY"],  # the pjbuild target (from `pjbuild conan profile`)
+        "preset": ["ANY"],
+        "tls": ["openssl", "mbedtls", "gnutls", "schannel", "none", "default"],
+        "srtp": [True, False],
+        "opus": [True, False],
+        "overrides": ["ANY"],  # config_site.h overrides: "NAME=VALUE;..." sorted (canonical)
+        # dependencies from the system ("openssl,opus"): required here, satisfied by the
+        # profile's [platform_requires] (written by `pjbuild conan profile`)
+        "system_deps": ["ANY"],
+        "shared": [False],  # pjbuild builds static, position-independent libraries
+        "fPIC": [True],
+    }
+    default_options = {
+        "target": "host",
+        "preset": "default",
+        "tls": "default",
+        "srtp": False,
+        "opus": False,
+        "overrides": "",
+        "system_deps": "",
+        "shared": False,
+        "fPIC": True,
+    }
+    exports = "patches/*"
+
+    def validate(self) -> None:
+        overrides = str(self.options.overrides)
+        items = [i for i in overrides.split(";") if i]
+        if any("=" not in i for i in items) or items != sorted(items):
+            raise ConanInvalidConfiguration(
+                f"overrides='{overrides}' is not canonical: NAME=VALUE items, sorted, ';'-joined "
+                "(`pjbuild conan create --set` writes it)"
+            )
+
+    def requirements(self) -> None:
+        for name in (n for n in str(self.options.system_deps).split(",") if n):
+            self.requires(f"{name}/[*]")
+
+    def _request(self):  # type: ignore[no-untyped-def]
+        from pjbuild.plan import Request
+
+        tls = str(self.options.tls)
+        features = tuple(f for f in ("srtp", "opus") if bool(self.options.get_safe(f)))
+        overrides = tuple(i for i in str(self.options.overrides).split(";") if i)
+        return Request(
+            target=str(self.options.target),
+            preset=str(self.options.preset),
+            tls=None if tls == "default" else tls,
+            sets=overrides,
+            version=str(self.version),
+            tests=str(self.conf.get("user.pjbuild:tests", default="quick")),
+            features=features,
+        )
+
+    def build(self) -> None:
+        from pjbuild.build import BuildOptions, run_build
+        from pjbuild.plan import make_plan
+
+        plan = make_plan(self._request())
+        self.output.info(
+            f"pjbuild: target {plan.target.name}, preset {plan.preset.name}, "
+            f"TLS {plan.tls.backend}, inputs digest {plan.digest}"
+        )
+        outcome = run_build(
+            plan,
+            BuildOptions(jobs=os.cpu_count() or 1),
+            lambda text: self.output.info(f"pjbuild: {text}"),
+        )
+        Path(self.build_folder, "pjbuild-artifact.json").write_text(
+            json.dumps(outcome.summary(), sort_keys=True)
+        )
+
+    def package(self) -> None:
+        summary = json.loads(Path(self.build_folder, "pjbuild-artifact.json").read_text())
+        artifact = Path(summary["artifact"])
+        prefix = artifact / "prefix"
+        copy(self, "*", src=str(prefix / "include"), dst=str(Path(self.package_folder, "include")))
+        copy(self, "*.a", src=str(prefix / "lib"), dst=str(Path(self.package_folder, "lib")))
+        copy(self, "*.pc", src=str(prefix / "lib" / "pkgconfig"),
+             dst=str(Path(self.package_folder, "lib", "pkgconfig")))  # fmt: skip
+        copy(self, "*", src=str(prefix / "share"), dst=str(Path(self.package_folder, "share")))
+        copy(self, "manifest.json", src=str(artifact), dst=str(Path(self.package_folder, "share", "pjbuild")))
+        copy(self, "config_site.h", src=str(artifact), dst=str(Path(self.package_folder, "share", "pjbuild")))
+
+    def package_info(self) -> None:
+        lib = Path(self.package_folder, "lib")
+        pc = (lib / "pkgconfig" / "libpjproject.pc").read_text()
+        self.cpp_info.set_property("pkg_config_name", "libpjproject")
+        self.cpp_info.set_property("cmake_file_name", "pjproject")
+        self.cpp_info.set_property("cmake_target_name", "pjproject::pjproject")
+        suffix = _suffix(lib)
+        defines = re.findall(r"-D(\S+)", _field(pc, "Cflags"))
+        # first occurrence of each (configure repeats the TLS libraries; the first order is
+        # the right link order)
+        private = list(dict.fromkeys(re.findall(r"(?<!\S)-l(\S+)", _field(pc, "Libs.private"))))
+        # libraries pjbuild built from source (merged into the prefix) vs the system's
+        bundled = [n for n in private if (lib / f"lib{n}.a").is_file()]
+        system = [n for n in private if n not in bundled]
+        if bundled:
+            deps = self.cpp_info.components["thirdparty"]
+            deps.libs = bundled
+            deps.system_libs = system
+        for name, requires in COMPONENTS.items():
+            comp = self.cpp_info.components[name]
+            comp.libs = [f"{name}-{suffix}"]
+            comp.requires = list(requires)
+            comp.defines = defines
+            comp.set_property("pkg_config_name", f"pjproject-{name}")
+            comp.set_property("cmake_target_name", f"pjproject::{name}")
+            if name == "pj":
+                comp.system_libs = system
+                if bundled:
+                    comp.requires = ["thirdparty"]
+            if name == "pjsua2":
+                comp.system_libs = ["stdc++"] if self.settings.os != "Windows" else []
+
+
+def _field(pc: str, key: str) -> str:
+    for line in pc.splitlines():
+        if line.startswith(f"{key}:"):
+            return line.split(":", 1)[1]
+    return ""
+
+
+def _suffix(lib: Path) -> str:
+    """The configure triplet pjproject appends to its library names (libpj-<triplet>.a)."""
+    found = sorted(lib.glob("libpj-*.a"))
+    if not found:
+        raise ConanInvalidConfiguration(f"no libpj-*.a in {lib}")
+    return found[0].name[len("libpj-") : -len(".a")]

@@ -1,0 +1,174 @@
+"""The Conan package for real: `pjbuild conan create` (offline, test_package run natively or
+under QEMU), then a real conan_server on 127.0.0.1 as a binary remote: upload, and install
+into a fresh CONAN_HOME without building."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Pjbuild
+
+pytestmark = pytest.mark.integration
+
+CONAN = str(Path(sys.executable).parent / "conan")
+
+
+def _create(pjb: Pjbuild, *args: str) -> dict[str, Any]:
+    proc = pjb.run("conan", "create", *args, "--json", timeout=2400)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.fixture(scope="module")
+def host_package(pjb: Pjbuild) -> dict[str, Any]:
+    return _create(pjb, "--target", "host", "--tls", "openssl", "--tests", "none")
+
+
+def test_host_create_runs_test_package(host_package: dict[str, Any], pjb: Pjbuild) -> None:
+    recipe = Path(__file__).resolve().parents[2] / "recipes" / "pjproject" / "test_package"
+    assert not (recipe / "build").exists()  # built in a temporary folder, not in the checkout
+    assert host_package["reference"].startswith("pjproject/2.17")
+    assert host_package["test_package"] == "passed"
+    assert host_package["options"]["system_deps"] == "openssl"
+    assert host_package["options"]["tls"] == "openssl"
+    log = (pjb.home / "conan" / "logs" / "create-linux-x86_64.log").read_text()
+    assert "test_package: pjsua 2.17" in log
+    assert "UDP transport at 127.0.0.1" in log
+
+
+@pytest.mark.parametrize(
+    "target,emulator", [("linux-armhf", "qemu-arm"), ("linux-mips", "qemu-mips")]
+)
+def test_cross_create_runs_test_package_under_the_emulator(
+    pjb: Pjbuild, target: str, emulator: str
+) -> None:
+    result = _create(pjb, "--target", target, "--tests", "none", "--set", "PJSUA_MAX_CALLS=8")
+    assert result["test_package"] == "passed"
+    assert result["options"]["target"] == target
+    assert result["options"]["overrides"] == "PJSUA_MAX_CALLS=8"
+    profile = (pjb.home / "conan" / "profiles" / f"pjbuild-{target}").read_text()
+    assert f'user.pjbuild:runner=["{emulator}"' in profile
+    log = (pjb.home / "conan" / "logs" / f"create-{target}.log").read_text()
+    assert emulator in log and "test_package: pjsua 2.17, UDP transport at 127.0.0.1" in log
+    # the package holds the target's libraries, with the override in its config_site.h
+    pkg = pjb.home / "artifacts"
+    manifests = [p for p in pkg.glob("*/manifest.json") if f'"target": "{target}"' in p.read_text()]
+    assert any("PJSUA_MAX_CALLS" in p.read_text() for p in manifests)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def conan_server(tmp_path: Path) -> Iterator[str]:
+    """A real conan_server (PyPI conan-server) serving on 127.0.0.1 only."""
+    folder = tmp_path / "server"
+    port = _free_port()
+    # first start writes the default server.conf; then: our port, write access for demo
+    code = (
+        "import sys\n"
+        "from conans.server.launcher import ServerLauncher\n"
+        "ServerLauncher(server_dir=sys.argv[1]).server.run(host='127.0.0.1')\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", "from conans.server.launcher import ServerLauncher as S; "
+         f"S(server_dir={str(folder)!r}, force_migration=False)"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    conf = folder / "server.conf"
+    text = conf.read_text().replace("port: 9300", f"port: {port}")
+    text = text.replace("[write_permissions]", "[write_permissions]\n*/*@*/*: demo")
+    conf.write_text(text)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _conan(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """conan with that CONAN_HOME, in a scratch folder (install writes generator files)."""
+    env = {**os.environ, "CONAN_HOME": str(home)}
+    cwd = home.parent / f"{home.name}-cwd"
+    cwd.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [CONAN, *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_binary_remote_round_trip(
+    host_package: dict[str, Any], pjb: Pjbuild, conan_server: str, tmp_path: Path
+) -> None:
+    ref = host_package["reference"].split("#")[0]
+    builder = pjb.home / "conan"
+    for args in (
+        ("remote", "add", "team", conan_server, "--force"),
+        ("remote", "login", "team", "demo", "-p", "demo"),
+        ("upload", ref, "-r", "team", "-c"),
+    ):
+        done = _conan(builder, *args)
+        assert done.returncode == 0, f"conan {' '.join(args)}: {done.stderr[-2000:]}"
+
+    # a fresh CONAN_HOME that knows only that remote installs the binary without building it
+    fresh = tmp_path / "fresh-conan"
+    assert _conan(fresh, "profile", "detect").returncode == 0
+    assert _conan(fresh, "remote", "remove", "*").returncode == 0
+    assert _conan(fresh, "remote", "add", "team", conan_server).returncode == 0
+    profile = builder / "profiles" / "pjbuild-linux-x86_64"
+    done = _conan(
+        fresh,
+        "install",
+        f"--requires={ref}",
+        f"-pr:h={profile}",
+        "-o:h=pjproject/*:tls=openssl",
+        "--build=never",
+        "--format=json",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    graph = json.loads(done.stdout)
+    nodes = [n for n in graph["graph"]["nodes"].values() if n.get("name") == "pjproject"]
+    assert nodes and nodes[0]["binary"] == "Download", nodes
+    assert nodes[0]["package_id"] == host_package["package_id"]
+    package = Path(nodes[0]["package_folder"])
+    assert list((package / "lib").glob("libpjsua2-*.a"))
+    assert (package / "share" / "pjbuild" / "manifest.json").is_file()
+
+    # the packaged libpjproject.pc works where the package landed: build test_package.c with
+    # it and run it
+    env = {**os.environ, "PKG_CONFIG_PATH": str(package / "lib" / "pkgconfig")}
+    flags = subprocess.run(
+        ["pkg-config", "--cflags", "--libs", "--static", "libpjproject"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    source = Path(__file__).resolve().parents[2] / "recipes/pjproject/test_package/test_package.c"
+    exe = tmp_path / "consumer"
+    subprocess.run(["gcc", str(source), "-o", str(exe), *flags], check=True)
+    ran = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0 and "UDP transport at 127.0.0.1" in ran.stdout, ran.stderr
