@@ -66,6 +66,8 @@ class PjprojectConan(ConanFile):
         # dependencies from the system ("openssl,opus"): required here, satisfied by the
         # profile's [platform_requires] (written by `pjbuild conan profile`)
         "system_deps": ["ANY"],
+        # where dependencies come from (pjbuild --deps-from): default = the target's providers
+        "deps_from": ["default", "system", "source"],
         "shared": [False],  # pjbuild builds static, position-independent libraries
         "fPIC": [True],
     }
@@ -77,6 +79,7 @@ class PjprojectConan(ConanFile):
         "opus": False,
         "overrides": "",
         "system_deps": "",
+        "deps_from": "default",
         "shared": False,
         "fPIC": True,
     }
@@ -109,6 +112,7 @@ class PjprojectConan(ConanFile):
             version=str(self.version),
             tests=str(self.conf.get("user.pjbuild:tests", default="quick")),
             features=features,
+            deps_from=None if str(self.options.deps_from) == "default" else str(self.options.deps_from),
         )
 
     def build(self) -> None:
@@ -116,6 +120,13 @@ class PjprojectConan(ConanFile):
         from pjbuild.plan import make_plan
 
         plan = make_plan(self._request())
+        system = ",".join(sorted(d.name for d in plan.deps if d.provider == "system"))
+        if system != str(self.options.system_deps):
+            raise ConanInvalidConfiguration(
+                f"the build takes {system or 'nothing'} from the system but system_deps="
+                f"'{self.options.system_deps}': use the profile of `pjbuild conan profile` "
+                "with the same --tls/--deps-from/--feature"
+            )
         self.output.info(
             f"pjbuild: target {plan.target.name}, preset {plan.preset.name}, "
             f"TLS {plan.tls.backend}, inputs digest {plan.digest}"

@@ -120,6 +120,7 @@ class CreateArgs:
     opus: bool
     overrides: tuple[str, ...]
     tests: str
+    deps_from: str = "default"
 
 
 def overrides_option(sets: tuple[str, ...]) -> str:
@@ -153,6 +154,7 @@ def create_command(
         f"-o:h={RECIPE_NAME}/*:tls={args.tls}",
         f"-o:h={RECIPE_NAME}/*:srtp={args.srtp}",
         f"-o:h={RECIPE_NAME}/*:opus={args.opus}",
+        f"-o:h={RECIPE_NAME}/*:deps_from={args.deps_from}",
         f"-c:h=user.pjbuild:tests={args.tests}",
         # test_package builds in a temporary folder, never inside recipes/ (a shared checkout)
         "-c:a=tools.cmake.cmake_layout:test_folder=$TMP",

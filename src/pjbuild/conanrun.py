@@ -85,6 +85,7 @@ def conan_create(req: Request, say: Say) -> dict[str, Any]:
         opus="opus" in plan.features,
         overrides=tuple(req.sets),
         tests=req.tests,
+        deps_from=req.deps_from or "default",
     )
     argv = create_command(target, plan.source.version.version, profile, args)
     argv[0] = conan
