@@ -153,6 +153,21 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
     _common(q)
 
+    p = sub.add_parser("ci", help="CI generation from the target list")
+    ci_sub = p.add_subparsers(dest="ci_command", required=True)
+    q = ci_sub.add_parser("github", help="write a GitHub Actions workflow (a job per target)")
+    q.add_argument("--targets", default=None, help="comma-separated (default: every supported)")
+    q.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
+    _common(q)
+    q = ci_sub.add_parser("matrix", help="the CI matrix (every target) for other CI systems")
+    q.add_argument("--targets", default=None)
+    q.add_argument("--json", action="store_true", help="JSON (the default output is a table)")
+    _common(q)
+    q = ci_sub.add_parser("summary", help="Markdown report from the build jobs' results")
+    q.add_argument("results", type=Path, help="folder with <any>/<target>/result.json")
+    q.add_argument("--targets", required=True, help="comma-separated: the matrix's targets")
+    _common(q)
+
     p = sub.add_parser("matrix", help="build and test many targets; writes matrix.md/json")
     sel = p.add_mutually_exclusive_group(required=True)
     sel.add_argument("--targets", help="comma-separated target names")
@@ -523,6 +538,44 @@ def cmd_conan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ci(args: argparse.Namespace) -> int:
+    from pjbuild.ci import github_workflow, matrix_entries, summary_markdown
+    from pjbuild.targets import load_targets, resolve_target
+
+    if args.ci_command == "summary":
+        names = [n.strip() for n in args.targets.split(",") if n.strip()]
+        print(summary_markdown(args.results, names), end="")
+        return 0
+    targets = load_targets(args.toolchains_dir)
+    if args.targets:
+        chosen = [resolve_target(n.strip(), targets) for n in args.targets.split(",") if n.strip()]
+    else:
+        chosen = list(targets.values())
+    if args.ci_command == "matrix":
+        entries = matrix_entries(chosen)
+        if args.json:
+            print(json.dumps(entries, indent=2))
+        else:
+            table = Table("target", "status", "runs-on", "runner", "TLS", "wheel")
+            for e in entries:
+                table.add_row(
+                    e["target"], e["status"], e["runs-on"], e["runner"], e["tls"],
+                    "yes" if e["wheel"] else "",
+                )  # fmt: skip
+            out.print(table)
+        return 0
+    text = github_workflow(chosen)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = args.out.with_name(args.out.name + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, args.out)
+        err.print(f"[pjbuild] wrote {args.out}", markup=False)
+    else:
+        print(text, end="")
+    return 0
+
+
 def cmd_matrix(args: argparse.Namespace) -> int:
     from pjbuild.matrix import run_matrix, to_json, write_reports
     from pjbuild.targets import load_targets, resolve_target
@@ -618,6 +671,7 @@ _HANDLERS = {
     "build": cmd_build,
     "wheel": cmd_wheel,
     "conan": cmd_conan,
+    "ci": cmd_ci,
     "matrix": cmd_matrix,
     "doctor": cmd_doctor,
 }
