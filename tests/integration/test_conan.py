@@ -31,6 +31,13 @@ def _create(pjb: Pjbuild, *args: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def pjb(tmp_path_factory: pytest.TempPathFactory) -> Pjbuild:
+    """Its own PJBUILD_HOME: the artifacts Conan builds must not turn other modules' first
+    builds into cache hits (test_host_build asserts a fresh build)."""
+    return Pjbuild(tmp_path_factory.mktemp("pjbuild-home-conan"))
+
+
+@pytest.fixture(scope="module")
 def host_package(pjb: Pjbuild) -> dict[str, Any]:
     return _create(pjb, "--target", "host", "--tls", "openssl", "--tests", "none")
 
