@@ -44,7 +44,9 @@ def host_package(pjb: Pjbuild) -> dict[str, Any]:
 
 def test_host_create_runs_test_package(host_package: dict[str, Any], pjb: Pjbuild) -> None:
     recipe = Path(__file__).resolve().parents[2] / "recipes" / "pjproject" / "test_package"
-    assert not (recipe / "build").exists()  # built in a temporary folder, not in the checkout
+    # built in a temporary folder; nothing written into the checkout
+    assert not (recipe / "build").exists()
+    assert not (recipe / "CMakeUserPresets.json").exists()
     assert host_package["reference"].startswith("pjproject/2.17")
     assert host_package["test_package"] == "passed"
     assert host_package["options"]["system_deps"] == "openssl"

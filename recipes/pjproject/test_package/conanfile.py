@@ -9,18 +9,24 @@ import os
 
 from conan import ConanFile
 from conan.tools.build import can_run, cross_building
-from conan.tools.cmake import CMake, cmake_layout
+from conan.tools.cmake import CMake, CMakeToolchain, cmake_layout
 
 
 class TestPackageConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
-    generators = "CMakeDeps", "CMakeToolchain", "VirtualRunEnv"
+    generators = "CMakeDeps", "VirtualRunEnv"
 
     def requirements(self) -> None:
         self.requires(self.tested_reference_str)
 
     def layout(self) -> None:
         cmake_layout(self)
+
+    def generate(self) -> None:
+        tc = CMakeToolchain(self)
+        # no CMakeUserPresets.json in this (source) folder: recipes/ is a shared checkout
+        tc.user_presets_path = False
+        tc.generate()
 
     def build(self) -> None:
         cmake = CMake(self)
