@@ -117,10 +117,11 @@ class PjprojectConan(ConanFile):
 
     def build(self) -> None:
         from pjbuild.build import BuildOptions, run_build
+        from pjbuild.conan import system_deps
         from pjbuild.plan import make_plan
 
         plan = make_plan(self._request())
-        system = ",".join(sorted(d.name for d in plan.deps if d.provider == "system"))
+        system = system_deps(plan)
         if system != str(self.options.system_deps):
             raise ConanInvalidConfiguration(
                 f"the build takes {system or 'nothing'} from the system but system_deps="

@@ -77,15 +77,12 @@ def github_workflow(targets: Iterable[Target]) -> str:
     data = ci_data()
     a = data["actions"]
     chosen = [t for t in sorted(targets, key=lambda t: t.name) if t.supported]
-    include = [
-        {"target": t.name, "runs-on": runs_on(t, data), "install": _linux_runner(t, data)}
+    entry = {
+        t.name: {"target": t.name, "runs-on": runs_on(t, data), "install": _linux_runner(t, data)}
         for t in chosen
-    ]
-    wheel_include = [
-        {"target": t.name, "runs-on": runs_on(t, data), "install": _linux_runner(t, data)}
-        for t in chosen
-        if t.wheel_python
-    ]
+    }
+    include = list(entry.values())
+    wheel_include = [dict(entry[t.name]) for t in chosen if t.wheel_python]  # no YAML anchors
     target = "${{ matrix.target }}"
     doctor = {
         "name": "System packages (pjbuild doctor)",

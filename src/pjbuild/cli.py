@@ -520,11 +520,7 @@ def cmd_conan(args: argparse.Namespace) -> int:
         text = conan_profile(
             args.target, args.tls, args.deps_from, _features(args.features), args.toolchains_dir
         )
-        if args.out:
-            args.out.write_text(text)
-            err.print(f"[pjbuild] wrote {args.out}", markup=False)
-        else:
-            print(text, end="")
+        _emit(text, args.out)
         return 0
 
     def say(text: str) -> None:
@@ -564,16 +560,20 @@ def cmd_ci(args: argparse.Namespace) -> int:
                 )  # fmt: skip
             out.print(table)
         return 0
-    text = github_workflow(chosen)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_name(args.out.name + ".tmp")
-        tmp.write_text(text)
-        os.replace(tmp, args.out)
-        err.print(f"[pjbuild] wrote {args.out}", markup=False)
-    else:
-        print(text, end="")
+    _emit(github_workflow(chosen), args.out)
     return 0
+
+
+def _emit(text: str, path: Path | None) -> None:
+    """Generated text to a file (replaced in one rename, so never half-written) or stdout."""
+    if path is None:
+        print(text, end="")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    err.print(f"[pjbuild] wrote {path}", markup=False)
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:

@@ -126,8 +126,9 @@ def ensure_target_python(target: Target, say: Any = None) -> TargetPython:
                     hint=f"check access to {spec['mirror']}; the command was: " + " ".join(command),
                     details=tail,
                 )
-            made = target_python(target, data)
-            missing = [p for p in (made.interpreter, *made.include_dirs) if not _moved(p, tp, tmp)]
+            made = tmp / "root"
+            wanted = (tp.interpreter, *tp.include_dirs)
+            missing = [p for p in wanted if not (made / p.relative_to(tp.root)).exists()]
             if missing:
                 raise BuildError(
                     f"{target.name}'s Python root lacks {', '.join(map(str, missing))}",
@@ -135,15 +136,10 @@ def ensure_target_python(target: Target, say: Any = None) -> TargetPython:
                 )
             if tp.root.exists():
                 shutil.rmtree(tp.root)
-            (tmp / "root").rename(tp.root)
+            made.rename(tp.root)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return tp
-
-
-def _moved(path: Path, tp: TargetPython, tmp: Path) -> bool:
-    """Does ``path`` (inside the final root) exist in the root being made under ``tmp``?"""
-    return (tmp / "root" / path.relative_to(tp.root)).exists()
 
 
 __all__ = ["TargetPython", "create_command", "ensure_target_python", "target_python"]

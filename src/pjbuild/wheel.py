@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,8 +23,9 @@ from pjbuild.build import BuildOutcome
 from pjbuild.cache import Cache
 from pjbuild.errors import BuildError, ConfigError, TestFailureError, ToolMissingError
 from pjbuild.pyroot import TargetPython, ensure_target_python, wheel_data
+from pjbuild.steplog import StepLog
 from pjbuild.targets import Target
-from pjbuild.wheeltest import call_test, install_wheel, make_cert
+from pjbuild.wheeltest import call_test, install_wheel, make_cert, wheel_tags
 
 Say = Callable[[str], None]
 
@@ -182,26 +182,6 @@ class WheelResult:
         }
 
 
-def _run(argv: list[str] | tuple[str, ...], env: dict[str, str], log: Path, what: str) -> str:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        list(argv),
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
-    with log.open("a") as fh:
-        fh.write(f"$ {' '.join(argv)}\n{done.stdout}\n[exit {done.returncode}]\n")
-    if done.returncode != 0:
-        tail = "\n".join(done.stdout.splitlines()[-25:])
-        raise BuildError(
-            f"{what} failed (exit {done.returncode})", hint=f"log: {log}", details=tail
-        )
-    return done.stdout
-
-
 def build_wheel(
     outcome: BuildOutcome,
     *,
@@ -223,10 +203,9 @@ def build_wheel(
     recipe = paths.recipes_root() / data["recipe"]
     cache = Cache.default()
     key = f"wheel-{plan.digest}-{api}"
-    durations: dict[str, float] = {}
     with cache.lock(key, on_wait=lambda: say("waiting for another wheel build of these inputs")):
         work = cache.fresh_work(key)
-        log = work / "wheel.log"
+        log = StepLog(work / "wheel.log")
         toolchain = None
         if target.cross:
             toolchain = work / "toolchain.cmake"
@@ -244,37 +223,27 @@ def build_wheel(
             ccache=ccache,
         )
         say("pip wheel recipes/pjsua2 (SWIG + scikit-build-core)")
-        t0 = time.monotonic()
-        _run(cmd.argv, dict(cmd.env), log, "building the pjsua2 wheel")
-        durations["wheel"] = round(time.monotonic() - t0, 3)
+        log.run("wheel", list(cmd.argv), work, dict(cmd.env))
         raw = _one(work / "raw")
 
         say("auditwheel repair")
-        t0 = time.monotonic()
         tools_env = {"PATH": dict(cmd.env)["PATH"]}
-        _run(
-            [
-                find_tool("auditwheel") or "auditwheel",
-                "repair",
-                "-w",
-                str(work / "repaired"),
-                str(raw),
-            ],
-            tools_env,
-            log,
-            "auditwheel repair",
-        )
+        auditwheel = find_tool("auditwheel") or "auditwheel"
+        log.run("repair", [auditwheel, "repair", "-w", str(work / "repaired"), str(raw)],
+                work, tools_env)  # fmt: skip
         repaired = _one(work / "repaired")
-        durations["repair"] = round(time.monotonic() - t0, 3)
 
         say("abi3audit")
-        report = _run(
-            [find_tool("abi3audit") or "abi3audit", "--strict", "--report", str(repaired)],
+        report = work / "abi3audit.json"
+        abi3audit = find_tool("abi3audit") or "abi3audit"
+        log.run(
+            "abi3audit (limited-API check)",
+            [abi3audit, "--strict", "--report", "--output", str(report), str(repaired)],
+            work,
             tools_env,
-            log,
-            "abi3audit (the module uses symbols outside the limited API)",
         )
-        abi3 = _abi3_summary(report)
+        abi3 = _abi3_summary(report.read_text())
+        durations = dict(log.durations)
 
         smoke_result: dict[str, Any] = {"status": "not-run"}
         if smoke:
@@ -297,7 +266,7 @@ def build_wheel(
         result = WheelResult(
             path=final,
             version=repaired.name.split("-")[1],
-            tag=repaired.name[: -len(".whl")].split("-", 2)[2],
+            tag=_tag(repaired),
             size=final.stat().st_size,
             raw_size=raw.stat().st_size,
             bundled=_bundled(final),
@@ -347,6 +316,11 @@ def _where(target: Target, tp: TargetPython | None) -> str:
     return " ".join(tp.command(target))
 
 
+def _tag(wheel: Path) -> str:
+    python, abi, platforms = wheel_tags(wheel)
+    return f"{python}-{abi}-{'.'.join(platforms)}"
+
+
 def _one(folder: Path) -> Path:
     wheels = sorted(folder.glob("*.whl"))
     if len(wheels) != 1:
@@ -356,8 +330,7 @@ def _one(folder: Path) -> Path:
 
 def _abi3_summary(report: str) -> dict[str, Any]:
     """abi3audit's JSON report -> per-module result (is it abi3, which baseline)."""
-    start = report.find("{")
-    data = json.loads(report[start:]) if start >= 0 else {}
+    data = json.loads(report)
     modules: dict[str, Any] = {}
     for spec in data.get("specs", {}).values():
         for entry in spec.get("wheel", []):

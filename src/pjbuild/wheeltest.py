@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild import paths
-from pjbuild.errors import ToolMissingError
+from pjbuild.errors import BuildError, ToolMissingError
 from pjbuild.pyroot import TargetPython
 from pjbuild.runners import PrefixRunner
 from pjbuild.targets import Target
@@ -69,19 +69,10 @@ def install_wheel(wheel: Path, site: Path, target_python: TargetPython | None = 
         install_command(wheel, site, target_python), capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        from pjbuild.errors import BuildError
-
         raise BuildError(
             f"pip could not install {wheel.name}",
             details="\n".join((done.stdout + done.stderr).splitlines()[-15:]),
         )
-
-
-@dataclass(frozen=True)
-class CallOutcome:
-    ok: bool
-    result: dict[str, Any]
-    output: str
 
 
 def call_test(
