@@ -6,6 +6,7 @@ The CLI, the Conan recipe and the wheel build all call ``run_build``.
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from pjbuild.cache import Cache, write_json_atomic
 from pjbuild.calltest import run_call
 from pjbuild.depbuild import ensure_all
 from pjbuild.deps import providing
-from pjbuild.engines.autotools import AutotoolsEngine
+from pjbuild.engines import engine_for, required_tools
 from pjbuild.errors import TestFailureError, ToolMissingError
 from pjbuild.manifest import file_digests, make_manifest
 from pjbuild.plan import BuildPlan
@@ -113,9 +114,16 @@ def _finish(
 
 
 def check_tools(plan: BuildPlan) -> None:
+    target = plan.target
+    if not target.builds_here():
+        raise ToolMissingError(
+            f"{target.name} builds on {' or '.join(target.build_on)} only, and this machine "
+            f"runs {platform.system()}",
+            hint=f"build it on such a machine (the `pjbuild ci github` workflow has a job for "
+            f"it); `pjbuild plan --target {target.name} --no-fetch` shows what it runs",
+        )
     tools = dict(plan.target.tool_packages)
-    compilers = plan.target.compilers
-    for exe in (compilers.cc, compilers.cxx, compilers.ar, compilers.ranlib, "make", "patch"):
+    for exe in required_tools(plan.target):
         if not shutil.which(exe):
             package = tools.get(exe, "")
             raise ToolMissingError(
@@ -154,12 +162,14 @@ def _build(
         )
     (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
     (stage / "config_site.h").write_text(plan.header)
-    engine = AutotoolsEngine(log, ccache=opts.ccache)
-    say("configure: " + " ".join(plan.configure_args))
+    engine = engine_for(plan, log, opts.ccache)
+    if engine.checks_configure:
+        say("configure: " + " ".join(plan.configure_args))
     engine.configure(plan, src)
-    check_configured(plan, src)
-    check_configured_features(plan, src)
-    say(f"make -j{opts.jobs}")
+    if engine.checks_configure:
+        check_configured(plan, src)
+        check_configured_features(plan, src)
+    say(f"build ({engine.name}, {opts.jobs} jobs)")
     engine.build(plan, src, opts.jobs)
     say("install")
     engine.install(plan, src, stage / "prefix")

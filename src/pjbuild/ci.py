@@ -40,6 +40,11 @@ def _linux_runner(target: Target, data: dict[str, Any]) -> bool:
     return runs_on(target, data).startswith("ubuntu")
 
 
+def msvc_arch(target: Target) -> str:
+    """The Developer Command Prompt's architecture of an MSVC target ("" for the others)."""
+    return str(target.raw.get("ci", {}).get("msvc-arch", ""))
+
+
 def matrix_entries(targets: Iterable[Target]) -> list[dict[str, Any]]:
     """Every target with what a CI job needs to build it (unsupported ones with their reason)."""
     data = ci_data()
@@ -56,6 +61,8 @@ def matrix_entries(targets: Iterable[Target]) -> list[dict[str, Any]]:
                 "cross": t.cross,
                 "runner": t.runner.kind,
                 "install": _linux_runner(t, data),
+                "engine": t.engine,
+                "msvc-arch": msvc_arch(t),
                 "tls": t.tls_default,
                 "wheel": bool(t.wheel_python),
                 "build": f"pjbuild build --target {t.name} --tests {data['tests']} --json",
@@ -73,21 +80,40 @@ def _setup_steps(data: dict[str, Any], extra: str) -> list[dict[str, Any]]:
     ]
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Steps and matrix entries are shared between jobs; GitHub rejects YAML aliases there."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def github_workflow(targets: Iterable[Target]) -> str:
     data = ci_data()
     a = data["actions"]
     chosen = [t for t in sorted(targets, key=lambda t: t.name) if t.supported]
     entry = {
-        t.name: {"target": t.name, "runs-on": runs_on(t, data), "install": _linux_runner(t, data)}
+        t.name: {
+            "target": t.name,
+            "runs-on": runs_on(t, data),
+            "install": _linux_runner(t, data),
+            "msvc-arch": msvc_arch(t),
+        }
         for t in chosen
     }
     include = list(entry.values())
-    wheel_include = [dict(entry[t.name]) for t in chosen if t.wheel_python]  # no YAML anchors
+    wheel_include = [entry[t.name] for t in chosen if t.wheel_python]
     target = "${{ matrix.target }}"
     doctor = {
         "name": "System packages (pjbuild doctor)",
         "if": "matrix.install",
         "run": f'sudo env "PATH=$PATH" pjbuild doctor --target "{target}" --install',
+    }
+    # MSVC targets: msbuild, cl and INCLUDE/LIB of a Developer Command Prompt for the arch
+    msvc = {
+        "name": "Visual Studio developer environment",
+        "if": "matrix.msvc-arch != ''",
+        "uses": a["msvc_dev"],
+        "with": {"arch": "${{ matrix.msvc-arch }}"},
     }
     collect = (
         "import json, shutil, sys\n"
@@ -103,6 +129,7 @@ def github_workflow(targets: Iterable[Target]) -> str:
         "steps": [
             *_setup_steps(data, "."),
             doctor,
+            msvc,
             {
                 "name": "Inputs digest (cache key)",
                 "id": "digest",
@@ -159,8 +186,16 @@ def github_workflow(targets: Iterable[Target]) -> str:
                 "run": f'sudo env "PATH=$PATH" pjbuild doctor --target "{target}" '
                 "--wheel --install",
             },
+            msvc,
+            {
+                # the wheel's CMake project reads the artifact's libpjproject.pc
+                "name": "pkg-config (Windows)",
+                "if": "runner.os == 'Windows'",
+                "run": "choco install pkgconfiglite --no-progress",
+            },
             {
                 "name": "Build and test the wheel",
+                "shell": "bash",
                 "run": f'pjbuild wheel --target "{target}" --out dist',
             },
             {"uses": a["upload"], "with": {"name": f"wheel-{target}", "path": "dist/*.whl"}},
@@ -196,7 +231,9 @@ def github_workflow(targets: Iterable[Target]) -> str:
             "publish": publish_job,
         },
     }
-    text = yaml.safe_dump(workflow, sort_keys=False, width=100, default_flow_style=False)
+    text = yaml.dump(
+        workflow, Dumper=_NoAliases, sort_keys=False, width=100, default_flow_style=False
+    )
     # PyYAML writes the `on` key quoted ('on') and empty events as null; both are valid YAML
     # for GitHub, but plain `on:` / `pull_request:` read better
     text = text.replace("'on':", "on:").replace(": null\n", ":\n")

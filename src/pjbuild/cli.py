@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pjbuild import __version__
-from pjbuild.errors import PjbuildError
+from pjbuild.errors import ConfigError, PjbuildError
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -43,6 +43,15 @@ def _deps_args(p: argparse.ArgumentParser) -> None:
         choices=("system", "source"),
         default=None,
         help="where every dependency comes from (default: each target's providers)",
+    )
+    p.add_argument(
+        "--dep-prefix",
+        dest="dep_prefixes",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="take dependency NAME (e.g. openssl) from a folder where it is installed "
+        "(include/ and lib/); the only source of OpenSSL for MSVC targets",
     )
     p.add_argument(
         "--feature",
@@ -110,6 +119,13 @@ def parser() -> argparse.ArgumentParser:
     _plan_args(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--digest", action="store_true", help="print only the inputs digest")
+    p.add_argument(
+        "--no-fetch",
+        action="store_true",
+        help="plan from the pinned sha256 without fetching the archive (on any machine, "
+        "e.g. an MSVC or macOS target on Linux); the tree is described by the versions table",
+    )
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="shown in commands")
     _common(p)
 
     p = sub.add_parser("build", help="build, verify on the target, test and publish")
@@ -232,6 +248,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _dep_prefixes(values: list[str]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in values:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ConfigError(
+                f"bad --dep-prefix '{item}'", hint="NAME=PATH, e.g. --dep-prefix openssl=/opt/ssl"
+            )
+        out.append((name, path))
+    return tuple(out)
+
+
 def _request(args: argparse.Namespace, target: str | None = None) -> Any:
     """The build request from plan/build/matrix arguments (matrix sets the target per entry)."""
     from pjbuild.plan import Request
@@ -247,6 +275,8 @@ def _request(args: argparse.Namespace, target: str | None = None) -> Any:
         tests=args.tests,
         deps_from=args.deps_from,
         features=_features(args.features),
+        dep_prefixes=_dep_prefixes(getattr(args, "dep_prefixes", [])),
+        fetch=not getattr(args, "no_fetch", False),
         toolchains_dirs=tuple(args.toolchains_dir),
         presets_dirs=tuple(args.presets_dir),
     )
@@ -379,6 +409,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "version": plan.source.version.version,
             "file": str(plan.source.path),
             "sha256": plan.source.sha256,
+            "origin": plan.source.origin,
         },
         "patches": [p.file.name for p in plan.source.version.patches],
         "tls": plan.tls.backend,
@@ -386,7 +417,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         "deps": [d.summary() for d in plan.deps],
         "features": list(plan.features),
         "config_site_h": plan.header,
-        "configure": plan.configure_command(),
+        "engine": plan.target.engine,
+        "configure": plan.configure_command() if plan.target.engine == "autotools" else [],
+        "commands": plan.build_commands(args.jobs),
         "env": dict(plan.env),
         "tree": [
             {"component": d.component, "action": d.action, "detail": d.detail} for d in plan.tree
@@ -403,9 +436,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     )
     out.print("\n## config_site.h\n", markup=False)
     out.print(plan.header, markup=False)
-    out.print("## configure\n", markup=False)
+    out.print(f"## build ({plan.target.engine})\n", markup=False)
     env = " ".join(f"{k}={json.dumps(v) if ' ' in v else v}" for k, v in plan.env)
-    out.print(f"{env} {' '.join(plan.configure_command())}\n", markup=False)
+    if env:
+        out.print(f"environment: {env}", markup=False)
+    for argv in plan.build_commands(args.jobs):
+        out.print(" ".join(argv), markup=False)
+    out.print("", markup=False)
     out.print("## dependencies\n", markup=False)
     if not plan.deps:
         out.print("- none", markup=False)
@@ -480,7 +517,7 @@ def cmd_wheel(args: argparse.Namespace) -> int:
     api = check_api(args.python_api or data["default_api"], data)
     plan = make_plan(_request(args))
     check_target(plan.target)
-    check_tools(data)
+    check_tools(data, plan.target.os)
     say(
         f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "
         f"python API {api}, inputs digest {plan.digest}"

@@ -30,6 +30,13 @@ def conan_home() -> Path:
 
 
 def _compiler_major(target: Target, version_line: str) -> str:
+    if version_line == "missing":
+        raise ConfigError(
+            f"{target.compilers.cc} (the compiler of {target.name}) is not on this machine, "
+            "so its Conan compiler.version is unknown",
+            hint=f'make the profile where it is installed, or set "compiler.version" in '
+            f"[conan] of {target.path.name}",
+        )
     m = re.search(r"(\d+)\.\d+(\.\d+)?\s*$", version_line) or re.search(
         r"\s(\d+)\.\d+", version_line
     )
@@ -39,6 +46,10 @@ def _compiler_major(target: Target, version_line: str) -> str:
             hint=f"check `{target.compilers.cc} --version`",
         )
     return m.group(1)
+
+
+def _setting_order(item: tuple[str, str]) -> tuple[int, str]:
+    return (0 if item[0] == "compiler" else 1, item[0])
 
 
 def check_conan_target(target: Target) -> dict[str, str]:
@@ -55,7 +66,17 @@ def profile_text(target: Target, plan: BuildPlan | None = None) -> str:
     """The Conan host profile of a pjbuild target."""
     conan = check_conan_target(target)
     c = target.compilers
-    major = _compiler_major(target, target.compiler_version())
+    # compiler settings: gcc's by default; a target's [conan] table overrides any of them
+    # ("" drops one, e.g. MSVC has no compiler.libcxx)
+    compiler = {
+        "compiler": "gcc",
+        "compiler.libcxx": "libstdc++11",
+        "compiler.cppstd": "gnu17",
+        **{k: v for k, v in conan.items() if k.startswith("compiler")},
+    }
+    if "compiler.version" not in compiler:
+        compiler["compiler.version"] = _compiler_major(target, target.compiler_version())
+    settings = [f"{k}={v}" for k, v in sorted(compiler.items(), key=_setting_order) if v]
     system = _system(plan)
     lines = [
         f"# Conan host profile for pjbuild target {target.name} ({target.description})",
@@ -63,10 +84,7 @@ def profile_text(target: Target, plan: BuildPlan | None = None) -> str:
         "[settings]",
         f"os={conan['os']}",
         f"arch={conan['arch']}",
-        f"compiler={conan.get('compiler', 'gcc')}",
-        f"compiler.version={major}",
-        "compiler.libcxx=libstdc++11",
-        "compiler.cppstd=gnu17",
+        *settings,
         "build_type=Release",
         "",
         "[options]",

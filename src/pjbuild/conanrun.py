@@ -36,6 +36,7 @@ def conan_profile(
             deps_from=deps_from,
             features=features,
             tests="none",
+            fetch=False,  # the profile needs the dependencies, not the archive
             toolchains_dirs=tuple(toolchains),
         )
     )

@@ -5,8 +5,11 @@ Each dependency comes from a *provider*:
           architecture (``libssl-dev:armhf``), found by the target's compiler on its own paths;
   source  built by pjbuild from a pinned archive with the target's toolchain into a
           per-target prefix in the dependency cache (see ``depbuild``).
+  prefix  installed already in a folder the user names (``--dep-prefix openssl=C:\\OpenSSL``):
+          include/ and lib/ of that folder; the only way for targets pjbuild does not build
+          dependencies for (MSVC).
 The target file says which provider each dependency defaults to (``[deps.providers]``);
-``--deps-from`` overrides it for every dependency of a build.
+``--deps-from`` overrides it for every dependency of a build, ``--dep-prefix`` for one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from pjbuild.sources import SourceVersion
 from pjbuild.targets import Target
 from pjbuild.tomlload import load_toml
 
-PROVIDERS = ("system", "source")
+PROVIDERS = ("system", "source", "prefix")
+OVERRIDES = ("system", "source")  # what --deps-from may say
 BUILD_KINDS = ("cmake", "openssl", "autotools")
 FEATURES = ("srtp", "opus")
 
@@ -62,7 +66,7 @@ class DepChoice:
     """One dependency of one build: where it comes from and how configure is told."""
 
     recipe: DepRecipe
-    provider: str  # system | source
+    provider: str  # system | source | prefix
     prefix: str  # what configure gets ({prefix}); "" when the compiler finds it by itself
     digest: str  # source: the dependency's inputs digest (names its cache folder)
     package: str  # system: the Debian package (with :<arch> for multiarch)
@@ -78,7 +82,7 @@ class DepChoice:
     def summary(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "version": self.recipe.version if self.provider == "source" else "system",
+            "version": self.recipe.version if self.provider == "source" else self.provider,
             "provider": self.provider,
             "digest": self.digest,
             "package": self.package,
@@ -192,12 +196,23 @@ def choose(
     recipe: DepRecipe,
     deps_from: str | None,
     compiler: str,
+    prefixes: dict[str, str] | None = None,
 ) -> DepChoice:
+    given = (prefixes or {}).get(recipe.name)
+    if given:
+        return DepChoice(recipe, "prefix", given, "", "")
     provider = (
         deps_from or target.dep_provider(recipe.name) or ("source" if recipe.source else "system")
     )
     if provider not in PROVIDERS:
         raise unknown("dependency provider", provider, PROVIDERS)
+    if provider == "prefix":
+        raise ConfigError(
+            f"{recipe.name} for {target.name} comes from a folder where it is installed, "
+            "and none was given",
+            hint=f"pass --dep-prefix {recipe.name}=PATH (a folder with include/ and lib/), "
+            "or choose another TLS backend",
+        )
     if provider == "source":
         if recipe.source is None:
             raise ConfigError(
@@ -234,9 +249,13 @@ def resolve(
     deps_from: str | None,
     compiler: str,
     recipes: dict[str, DepRecipe] | None = None,
+    prefixes: dict[str, str] | None = None,
 ) -> tuple[DepChoice, ...]:
     """The dependencies of a build, in link order (TLS first)."""
     recipes = recipes if recipes is not None else load_recipes()
+    for name in prefixes or {}:
+        if name not in recipes:
+            raise unknown("dependency", name, recipes)
     wanted: list[DepRecipe] = []
     tls = recipe_for(f"tls:{tls_backend}", recipes)
     if tls is not None:
@@ -249,12 +268,18 @@ def resolve(
             raise ConfigError(f"no dependency recipe provides feature '{feature}'")
         if recipe not in wanted:
             wanted.append(recipe)
-    return tuple(choose(target, r, deps_from, compiler) for r in wanted)
+    unused = set(prefixes or {}) - {r.name for r in wanted}
+    if unused:
+        raise ConfigError(
+            f"--dep-prefix {', '.join(sorted(unused))}: this build does not use it",
+            hint="drop it, or ask for the TLS backend / --feature that uses it",
+        )
+    return tuple(choose(target, r, deps_from, compiler, prefixes) for r in wanted)
 
 
 def pkg_config_dirs(choices: tuple[DepChoice, ...], target: Target) -> list[str]:
     """pkg-config folders for configure: the source prefixes, then (cross) multiarch ones."""
-    dirs = [f"{c.prefix}/lib/pkgconfig" for c in choices if c.provider == "source"]
+    dirs = [f"{c.prefix}/lib/pkgconfig" for c in choices if c.provider in ("source", "prefix")]
     if target.cross and any(c.provider == "system" for c in choices):
         dirs += [f"/usr/lib/{target.triplet}/pkgconfig", "/usr/share/pkgconfig"]
     return dirs

@@ -153,12 +153,13 @@ def multiarch_setup(packages: list[str], enabled: list[str]) -> list[list[str]]:
 def wheel_requirements(target: Target) -> list[Requirement]:
     """What `pjbuild wheel` needs: its Python tools, sipp (tests), the target's Python root."""
     from pjbuild.pyroot import target_python, wheel_data
-    from pjbuild.wheel import find_tool
+    from pjbuild.wheel import find_tool, repair_spec
 
     data = wheel_data()
+    tools = [*data["tools"], *repair_spec(target.os, data).get("tools", {})]
     reqs = [
         Requirement(name, "wheel tool", True, find_tool(name) is not None, "")
-        for name in data["tools"]
+        for name in tools
         if name != "pkg-config"
     ]
     reqs.append(

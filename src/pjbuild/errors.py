@@ -71,7 +71,8 @@ def unknown(kind: str, name: str, choices: Iterable[str], *, list_cmd: str = "")
     known = sorted(choices)
     near = nearest(name, known)
     summary = f"unknown {kind} '{name}'" + (f"; did you mean '{near}'?" if near else "")
-    hint = f"known {kind}s: {', '.join(known)}"
+    plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+    hint = f"known {plural}: {', '.join(known)}"
     if list_cmd:
         hint += f" (see `{list_cmd}`)"
     return ConfigError(summary, hint=hint)

@@ -23,7 +23,7 @@ TEST_KEYS = ("passed", "failed", "skipped", "known", "flaky")
 @dataclass
 class MatrixEntry:
     target: str
-    status: str  # passed | failed | unsupported
+    status: str  # passed | failed | unsupported | elsewhere (builds on another OS only)
     artifact: str | None = None
     tests: dict[str, int] = field(
         default_factory=lambda: {"passed": 0, "failed": 0, "skipped": 0, "known": 0, "flaky": 0}
@@ -41,7 +41,7 @@ class MatrixEntry:
 
 def lib_size(prefix: Path) -> int:
     """Bytes of the static libraries in the artifact (what a firmware image links from)."""
-    return sum(p.stat().st_size for p in (prefix / "lib").glob("*.a"))
+    return sum(p.stat().st_size for p in (prefix / "lib").iterdir() if p.suffix in (".a", ".lib"))
 
 
 def build_one(target: Target, template: Request, opts: BuildOptions, say: Say) -> MatrixEntry:
@@ -50,6 +50,13 @@ def build_one(target: Target, template: Request, opts: BuildOptions, say: Say) -
             target.name,
             "unsupported",
             error=target.reason,
+            endianness={"expected": target.endianness, "verified": False},
+        )
+    if not target.builds_here():
+        return MatrixEntry(
+            target.name,
+            "elsewhere",
+            error=f"builds on {' or '.join(target.build_on)} only (its CI job runs there)",
             endianness={"expected": target.endianness, "verified": False},
         )
     start = time.monotonic()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pjbuild import __version__, paths
+from pjbuild import __version__, msbuild, paths
 from pjbuild.deps import DepChoice, pkg_config_dirs, providing
 from pjbuild.deps import resolve as resolve_deps
 from pjbuild.errors import ConfigError, unknown
@@ -30,11 +30,18 @@ from pjbuild.options import (
     render_header,
     resolve,
 )
-from pjbuild.sources import ResolvedSource, fetch, from_user, load_versions, select_version
+from pjbuild.sources import (
+    ResolvedSource,
+    fetch,
+    from_user,
+    load_versions,
+    pinned,
+    select_version,
+)
 from pjbuild.targets import Target, load_targets, resolve_target
 from pjbuild.testsuites import TestCatalog, check_suite, load_catalog
 from pjbuild.tomlload import load_toml
-from pjbuild.tree import TreeDecision, decide, load_components, scan_archive
+from pjbuild.tree import TreeDecision, decide, load_components, scan_archive, unscanned_tree
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ class Request:
     tests: str = "quick"
     deps_from: str | None = None  # system | source: overrides the target's providers
     features: tuple[str, ...] = ()  # srtp, opus: external libraries, verified on the target
+    dep_prefixes: tuple[tuple[str, str], ...] = ()  # --dep-prefix NAME=PATH
+    fetch: bool = True  # False: plan from the pins without fetching (`pjbuild plan --no-fetch`)
     toolchains_dirs: tuple[Path, ...] = ()
     presets_dirs: tuple[Path, ...] = ()
 
@@ -108,6 +117,15 @@ class BuildPlan:
 
     def configure_command(self) -> list[str]:
         return ["./configure", *self.configure_args]
+
+    def msbuild_spec(self) -> msbuild.MSBuildSpec:
+        return msbuild.parse_spec(self.target.raw, self.target.path)
+
+    def build_commands(self, jobs: int) -> list[list[str]]:
+        """The commands the build engine runs in the source tree (shown by `pjbuild plan`)."""
+        if self.target.engine == "msbuild":
+            return [msbuild.command(self.msbuild_spec(), jobs)]
+        return [self.configure_command(), ["make", f"-j{jobs}"], ["make", "install"]]
 
 
 def _unhome(text: str) -> str:
@@ -248,7 +266,9 @@ def make_plan(req: Request) -> BuildPlan:
     compiler = target.compiler_version()
     features = tuple(dict.fromkeys(req.features))
     backend = tls_backend(target, req.tls, data)
-    dep_choices = resolve_deps(target, backend, features, req.deps_from, compiler)
+    dep_choices = resolve_deps(
+        target, backend, features, req.deps_from, compiler, prefixes=dict(req.dep_prefixes)
+    )
     tls = choose_tls(target, backend, data, dep_choices)
     sets = parse_sets(schema, list(req.sets))
     raw = parse_raw(schema, list(req.set_raw))
@@ -263,8 +283,20 @@ def make_plan(req: Request) -> BuildPlan:
     if req.source:
         source = from_user(req.source, versions)
     else:
-        source = fetch(select_version(versions, req.version))
-    present = scan_archive(source.path, source.sha256)
+        version = select_version(versions, req.version, target.requires_tree)
+        lacking = version.lacks(target.requires_tree)
+        if lacking:
+            raise ConfigError(
+                f"pjproject {version.version} cannot be built for {target.name}: its archive "
+                f"lacks {', '.join(lacking)}, which the {target.engine} build needs",
+                hint="use a complete upstream archive: "
+                + ", ".join(v for v, sv in versions.items() if not sv.lacks(target.requires_tree)),
+            )
+        source = fetch(version) if req.fetch else pinned(version)
+    if source.path.is_file():
+        present = scan_archive(source.path, source.sha256)
+    else:  # planning only: the archive is described by its pin (conandata `removed`)
+        present = unscanned_tree(load_components(), source.version, target.requires_tree)
     values = dict(config.values)
     changed, tree_args, decisions = decide(
         load_components(), present, values, dict(config.origins), schema, target, features
@@ -279,6 +311,30 @@ def make_plan(req: Request) -> BuildPlan:
             overrides=config.overrides,
         )
     header = render_header(schema, config, generator=f"pjbuild {__version__}")
+    if target.engine == "msbuild":
+        # no configure: the solution's own settings, config_site.h, and INCLUDE/LIB for
+        # dependencies installed in a prefix
+        prefixes = [d.prefix for d in dep_choices if d.provider in ("source", "prefix")]
+        return _with_digest(
+            _plan(
+                req,
+                target,
+                source,
+                preset,
+                config,
+                tls,
+                header,
+                (),
+                msbuild.environment(prefixes),
+                decisions,
+                compiler,
+                dep_choices,
+                features,
+                catalog,
+                schema,
+                data,
+            )
+        )
     args: list[str] = []
     if target.cross:
         args.append(f"--host={target.triplet}")
@@ -287,6 +343,7 @@ def make_plan(req: Request) -> BuildPlan:
     for group in (
         [a for a in data["base"] if a not in replaced],
         tls.configure,
+        target.configure_for_tls(tls.backend),
         feature_args,
         configure_args(schema, config),
         tree_args,
@@ -294,19 +351,59 @@ def make_plan(req: Request) -> BuildPlan:
     ):
         args += [a for a in group if a not in args]
     env = build_env(target, config, dep_choices, data["tls"][tls.backend])
-    plan = BuildPlan(
+    return _with_digest(
+        _plan(
+            req,
+            target,
+            source,
+            preset,
+            config,
+            tls,
+            header,
+            tuple(args),
+            env,
+            decisions,
+            compiler,
+            dep_choices,
+            features,
+            catalog,
+            schema,
+            data,
+        )
+    )
+
+
+def _plan(
+    req: Request,
+    target: Target,
+    source: ResolvedSource,
+    preset: Preset,
+    config: ResolvedConfig,
+    tls: TlsChoice,
+    header: str,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    decisions: list[TreeDecision],
+    compiler: str,
+    deps: tuple[DepChoice, ...],
+    features: tuple[str, ...],
+    catalog: TestCatalog,
+    schema: Schema,
+    data: dict[str, Any],
+) -> BuildPlan:
+    return BuildPlan(
         target=target,
         source=source,
         preset=preset,
         config=config,
         tls=tls,
         header=header,
-        configure_args=tuple(args),
+        configure_args=args,
         env=tuple(sorted(env.items())),
         tree=tuple(decisions),
         tests=req.tests,
         compiler=compiler,
-        deps=dep_choices,
+        deps=deps,
         features=features,
         catalog=catalog,
         schema=schema,
@@ -314,7 +411,6 @@ def make_plan(req: Request) -> BuildPlan:
             (folder, tuple(files)) for folder, files in sorted(data.get("install", {}).items())
         ),
     )
-    return _with_digest(plan)
 
 
 def _with_digest(plan: BuildPlan) -> BuildPlan:

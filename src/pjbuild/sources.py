@@ -38,6 +38,13 @@ class SourceVersion:
     urls: tuple[str, ...]
     description: str
     patches: tuple[Patch, ...]
+    # tree folders the archive lacks compared with the upstream release (conandata `removed`;
+    # the DFSG repack drops several third_party folders): a build needing one of them (e.g.
+    # the Visual Studio solution) cannot use this version
+    removed: tuple[str, ...] = ()
+
+    def lacks(self, folders: tuple[str, ...]) -> list[str]:
+        return [f for f in folders if f in self.removed]
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ class ResolvedSource:
     version: SourceVersion
     path: Path
     sha256: str
-    origin: str  # mirror | cache | url | user
+    origin: str  # mirror | cache | url | user | pinned (not fetched: `pjbuild plan --no-fetch`)
 
 
 def sha256_file(path: Path) -> str:
@@ -82,6 +89,7 @@ def load_versions(conandata: Path | None = None) -> dict[str, SourceVersion]:
             urls=tuple([urls] if isinstance(urls, str) else urls),
             description=src.get("description", ""),
             patches=patches,
+            removed=tuple(src.get("removed", [])),
         )
     return versions
 
@@ -106,21 +114,37 @@ def find_local(filename: str) -> tuple[Path, str] | None:
     return None
 
 
-def default_version(versions: dict[str, SourceVersion]) -> SourceVersion:
-    """The newest version available offline, else the newest one."""
-    ordered = sorted(versions.values(), key=_version_key, reverse=True)
+def default_version(
+    versions: dict[str, SourceVersion], needs: tuple[str, ...] = ()
+) -> SourceVersion:
+    """The newest version available offline, else the newest one; never one lacking a tree
+    folder the build needs."""
+    ordered = [
+        v for v in sorted(versions.values(), key=_version_key, reverse=True) if not v.lacks(needs)
+    ]
+    if not ordered:
+        raise ConfigError(f"no pinned pjproject version has {', '.join(needs)}")
     for v in ordered:
         if find_local(v.filename):
             return v
     return ordered[0]
 
 
-def select_version(versions: dict[str, SourceVersion], name: str | None) -> SourceVersion:
+def select_version(
+    versions: dict[str, SourceVersion], name: str | None, needs: tuple[str, ...] = ()
+) -> SourceVersion:
     if name is None:
-        return default_version(versions)
+        return default_version(versions, needs)
     if name not in versions:
         raise unknown("pjproject version", name, versions)
     return versions[name]
+
+
+def pinned(version: SourceVersion) -> ResolvedSource:
+    """The archive as pinned, without looking for it (planning only: nothing is extracted)."""
+    local = find_local(version.filename)
+    path = local[0] if local else _download_dir() / version.filename
+    return ResolvedSource(version, path, version.sha256, local[1] if local else "pinned")
 
 
 def verify(path: Path, expected: str) -> str:

@@ -19,6 +19,8 @@ from pjbuild.errors import ConfigError, unknown
 from pjbuild.tomlload import load_toml
 
 RUNNER_KINDS = ("native", "qemu", "wine")
+ENGINES = ("autotools", "msbuild")
+PROBE_COMMAND = ("{cxx}", "{cflags}", "{src}", "-o", "{exe}", "{ldflags}", "{libs}")
 STATUSES = ("supported", "unsupported")
 ENDIANNESS = ("little", "big")
 
@@ -85,11 +87,25 @@ class Target:
     ldflags: tuple[str, ...] = ()  # extra link flags (LDFLAGS) for pjproject's programs
     # extra libraries a statically linked dependency needs on this target: name -> libs
     dep_libs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # build engine (pjbuild.engines): "autotools" (configure + make) or "msbuild" (Visual
+    # Studio solution, [msbuild] table); third_party folders the engine's build cannot do without
+    engine: str = "autotools"
+    # configure arguments per TLS backend ([tls.configure]; "*": every backend without its own)
+    tls_configure: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    requires_tree: tuple[str, ...] = ()
+    # how the verification probe is compiled: {cxx} {cflags} {src} {exe} {ldflags} {libs}
+    probe_command: tuple[str, ...] = PROBE_COMMAND
+    version_args: tuple[str, ...] = ("--version",)  # compiler version for the inputs digest
+    # platform.system() of the machines the build runs on (cross builds: Linux)
+    build_on: tuple[str, ...] = ("Linux",)
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
 
     @property
     def supported(self) -> bool:
         return self.status == "supported"
+
+    def builds_here(self) -> bool:
+        return platform.system() in self.build_on
 
     def runner_command(self) -> tuple[str, ...]:
         """The runner prefix with {sysroot} filled in."""
@@ -107,6 +123,10 @@ class Target:
     def known_failures_for_tls(self, backend: str) -> dict[str, str]:
         return {key: reason for b, key, reason in self.tls_known_failures if b == backend}
 
+    def configure_for_tls(self, backend: str) -> tuple[str, ...]:
+        table = dict(self.tls_configure)
+        return table.get(backend, table.get("*", ()))
+
     def dep_extra_libs(self, name: str) -> tuple[str, ...]:
         return dict(self.dep_libs).get(name, ())
 
@@ -114,12 +134,18 @@ class Target:
         return dict(self.dep_providers).get(name, "")
 
     def compiler_version(self) -> str:
-        """First line of ``<cc> --version``: part of the inputs digest."""
+        """The compiler's version line (``<cc> --version``; MSVC's cl prints its banner on
+        stderr): part of the inputs digest. "missing" when the compiler is not installed here,
+        so a plan can still be made (e.g. an MSVC target planned on Linux)."""
         exe = shutil.which(self.compilers.cc)
         if not exe:
             return "missing"
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
-        return out.splitlines()[0].strip() if out else "unknown"
+        proc = subprocess.run(
+            [exe, *self.version_args], capture_output=True, text=True, check=False
+        )
+        lines = [x.strip() for x in (proc.stdout + "\n" + proc.stderr).splitlines() if x.strip()]
+        versioned = [x for x in lines if "version" in x.lower()]
+        return (versioned or lines or ["unknown"])[0]
 
 
 def _req(data: dict[str, Any], key: str, path: Path) -> Any:
@@ -155,6 +181,9 @@ def parse_target(path: Path) -> Target:
     runner = data.get("runner", {"kind": "native"})
     if runner.get("kind") not in RUNNER_KINDS:
         raise ConfigError(f"{path}: runner.kind must be one of {', '.join(RUNNER_KINDS)}")
+    engine = data.get("engine", "autotools")
+    if engine not in ENGINES:
+        raise unknown("build engine", engine, ENGINES)
     tls = data.get("tls", {})
     host = data.get("host", {})
     tests = data.get("tests", {})
@@ -206,6 +235,12 @@ def parse_target(path: Path) -> Target:
         tls_unavailable=_pairs(tls.get("unavailable")),
         no_system=_pairs(deps.get("no_system")),
         ldflags=tuple(data.get("ldflags", [])),
+        engine=engine,
+        tls_configure=tuple(sorted((k, tuple(v)) for k, v in tls.get("configure", {}).items())),
+        requires_tree=tuple(data.get("requires_tree", [])),
+        probe_command=tuple(data.get("probe", {}).get("command", PROBE_COMMAND)),
+        version_args=tuple(comp.get("version_args", ["--version"])),
+        build_on=tuple(data.get("build_on", ["Linux"])),
         dep_libs=tuple(sorted((k, tuple(v)) for k, v in deps.get("libs", {}).items())),
         tls_known_failures=tuple(
             sorted(

@@ -16,6 +16,7 @@ from typing import Any
 from pjbuild import paths
 from pjbuild.errors import ConfigError
 from pjbuild.options import Schema, Value
+from pjbuild.sources import SourceVersion
 from pjbuild.targets import Target
 from pjbuild.tomlload import load_toml
 
@@ -75,6 +76,15 @@ def scan_archive(archive: Path, sha256: str) -> frozenset[str]:
         json.dump(sorted(found), fh)
     os.replace(tmp, cache)
     return frozenset(found)
+
+
+def unscanned_tree(
+    components: list[Component], version: SourceVersion, needs: tuple[str, ...] = ()
+) -> frozenset[str]:
+    """What a pinned archive that was not fetched holds, from its pin: every component folder
+    (and every folder the build needs) but those the versions table says it lacks."""
+    folders = {c.folder for c in components} | set(needs)
+    return frozenset(f for f in folders if f not in version.removed)
 
 
 def scan_dir(tree: Path) -> frozenset[str]:

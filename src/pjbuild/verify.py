@@ -70,6 +70,23 @@ def probe_source(plan: BuildPlan) -> str:
     )
 
 
+def probe_argv(
+    plan: BuildPlan, src: Path, exe: Path, cflags: list[str], libs: list[str]
+) -> list[str]:
+    """The target's probe compile command (`[probe] command` of its file) filled in."""
+    lists = {"{cflags}": cflags, "{ldflags}": list(plan.target.ldflags), "{libs}": libs}
+    words = {"{cxx}": plan.target.compilers.cxx, "{src}": str(src), "{exe}": str(exe)}
+    argv: list[str] = []
+    for part in plan.target.probe_command:
+        if part in lists:
+            argv += lists[part]
+            continue
+        for key, value in words.items():
+            part = part.replace(key, value)
+        argv.append(part)
+    return argv
+
+
 def _pc_flags(prefix: Path) -> tuple[list[str], list[str]]:
     """Cflags and Libs (+ Libs.private) of the artifact's libpjproject.pc."""
     fields: dict[str, str] = {}
@@ -91,8 +108,7 @@ def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified
     src.write_text(probe_source(plan))
     exe = work / "pjbuild-probe.exe"  # the suffix is harmless on ELF targets
     cflags, libs = _pc_flags(prefix)
-    compilers = plan.target.compilers
-    argv = [compilers.cxx, *cflags, str(src), "-o", str(exe), *plan.target.ldflags, *libs]
+    argv = probe_argv(plan, src, exe, cflags, libs)
     proc = subprocess.run(
         argv, capture_output=True, text=True, check=False, env={**os.environ, **dict(plan.env)}
     )

@@ -63,9 +63,30 @@ def find_tool(name: str) -> str | None:
     return shutil.which(name)
 
 
-def check_tools(data: dict[str, Any] | None = None) -> None:
+def repair_spec(target_os: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The repair tool of wheels for a target OS (wheel.toml [repair.<os>])."""
     spec = data or wheel_data()
-    missing = [(n, how) for n, how in spec["tools"].items() if not find_tool(n)]
+    if target_os not in spec["repair"]:
+        raise ConfigError(
+            f"no wheel repair tool is known for {target_os} targets",
+            hint=f"add [repair.{target_os}] to wheel.toml",
+        )
+    repair: dict[str, Any] = spec["repair"][target_os]
+    return repair
+
+
+def repair_command(target_os: str, wheel: Path, out: Path) -> list[str]:
+    argv = [
+        part.replace("{out}", str(out)).replace("{wheel}", str(wheel))
+        for part in repair_spec(target_os)["command"]
+    ]
+    return [find_tool(argv[0]) or argv[0], *argv[1:]]
+
+
+def check_tools(data: dict[str, Any] | None = None, target_os: str = "linux") -> None:
+    spec = data or wheel_data()
+    tools = {**spec["tools"], **repair_spec(target_os, spec).get("tools", {})}
+    missing = [(n, how) for n, how in tools.items() if not find_tool(n)]
     try:
         import scikit_build_core  # noqa: F401
     except ImportError:
@@ -197,7 +218,7 @@ def build_wheel(
     target = plan.target
     check_target(target)
     check_api(api, data)
-    check_tools(data)
+    check_tools(data, target.os)
     check_artifact(outcome.artifact)
     tp = ensure_target_python(target, say) if target.wheel_python == "debian-root" else None
     recipe = paths.recipes_root() / data["recipe"]
@@ -226,11 +247,10 @@ def build_wheel(
         log.run("wheel", list(cmd.argv), work, dict(cmd.env))
         raw = _one(work / "raw")
 
-        say("auditwheel repair")
+        repair = repair_command(target.os, raw, work / "repaired")
+        say(f"repair ({Path(repair[0]).name})")
         tools_env = {"PATH": dict(cmd.env)["PATH"]}
-        auditwheel = find_tool("auditwheel") or "auditwheel"
-        log.run("repair", [auditwheel, "repair", "-w", str(work / "repaired"), str(raw)],
-                work, tools_env)  # fmt: skip
+        log.run("repair", repair, work, tools_env)
         repaired = _one(work / "repaired")
 
         say("abi3audit")

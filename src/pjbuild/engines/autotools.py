@@ -16,6 +16,7 @@ class AutotoolsEngine:
     log: StepLog
     ccache: bool = True
     name: str = "autotools"
+    checks_configure: bool = True
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
         env = dict(plan.env)
