@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pjbuild import __version__
+from pjbuild import __version__, procs
 from pjbuild.cache import Cache, write_json_atomic
 from pjbuild.calltest import run_call
 from pjbuild.depbuild import ensure_all
@@ -22,8 +22,10 @@ from pjbuild.deps import providing
 from pjbuild.engines import engine_for, required_tools
 from pjbuild.errors import TestFailureError, ToolMissingError
 from pjbuild.manifest import file_digests, make_manifest
-from pjbuild.plan import BuildPlan
+from pjbuild.plan import BuildPlan, request_to_json
+from pjbuild.repro import source_date_epoch
 from pjbuild.runners import runner_for
+from pjbuild.sbom import make_sbom
 from pjbuild.sources import extract
 from pjbuild.steplog import StepLog
 from pjbuild.testsuites import SuiteResult, TestResult, TestTree, collect_test_tree, run_suite
@@ -36,6 +38,7 @@ from pjbuild.verify import (
 )
 
 Say = Callable[[str], None]
+SBOM_FILE = "sbom.cdx.json"
 
 
 @dataclass
@@ -91,12 +94,14 @@ def _quiet(_: str) -> None:
 def run_build(plan: BuildPlan, opts: BuildOptions, say: Say = _quiet) -> BuildOutcome:
     start = time.monotonic()
     cache = Cache.default()
+    procs.reap_orphans()  # steps left running by a pjbuild that was killed
     with cache.lock(plan.digest, on_wait=lambda: say("waiting for another build of these inputs")):
         manifest = None if opts.force else cache.lookup(plan.digest)
         if manifest is not None:
             suite = _suite_for_hit(plan, cache, manifest, say)
             return _finish(plan, cache.artifact(plan.digest), True, manifest, suite, start)
         manifest, suite = _build(plan, opts, cache, say)
+        say("publishing")
         artifact = cache.publish(cache.work(plan.digest) / "stage", plan.digest)
         shutil.rmtree(cache.work(plan.digest), ignore_errors=True)
         return _finish(plan, artifact, False, manifest, suite, start)
@@ -152,6 +157,7 @@ def _build(
     t0 = time.monotonic()
     src = extract(plan.source.path, work / "src")
     log.durations["extract"] = round(time.monotonic() - t0, 3)
+    epoch = source_date_epoch(src)  # before patching: the archive's own times
     for patch in plan.source.version.patches:
         say(f"applying {patch.file.name}")
         log.run(
@@ -218,6 +224,9 @@ def _build(
     if call is not None:
         manifest["call_test"] = call.to_json()
     manifest["files"] = file_digests(stage)
+    manifest["source_date_epoch"] = epoch
+    manifest["request"] = request_to_json(plan.request)
+    (stage / SBOM_FILE).write_text(make_sbom(plan, manifest["package_version"], epoch))
     write_json_atomic(stage / "manifest.json", manifest)
     if suite is not None:
         _raise_on_failures(suite, stage / "logs" / "tests", kept=stage)

@@ -10,13 +10,14 @@ Layout under PJBUILD_HOME:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,14 @@ class Cache:
     def work(self, digest: str) -> Path:
         return self.root / "work" / digest
 
+    def lookup_quiet(self, digest: str) -> bool:
+        """Is there a complete artifact (without marking it used or removing anything)?"""
+        try:
+            data = json.loads((self.artifact(digest) / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return False
+        return bool(data.get("inputs_digest") == digest)
+
     def lookup(self, digest: str) -> dict[str, Any] | None:
         """The manifest of a complete artifact, or None. A broken entry is removed."""
         folder = self.artifact(digest)
@@ -53,7 +62,20 @@ class Cache:
         if data.get("inputs_digest") != digest:
             shutil.rmtree(folder, ignore_errors=True)
             return None
+        with contextlib.suppress(OSError):
+            os.utime(folder)  # last use, for `pjbuild gc --keep/--max-size`
         return data
+
+    def try_lock(self, digest: str) -> FileLock | None:
+        """The digest's lock if nobody holds it (gc), else None."""
+        lock_dir = self.root / "locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(lock_dir / f"{digest}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return None
+        return lock
 
     @contextmanager
     def lock(self, digest: str, on_wait: Any = None) -> Iterator[None]:
@@ -90,7 +112,103 @@ class Cache:
             shutil.rmtree(trash, ignore_errors=True)
         else:
             os.replace(stage, dest)
+        os.utime(dest)
         return dest
+
+    def remove(self, folder: Path) -> None:
+        """Take a folder out of the cache in one rename, then delete it."""
+        trash = Path(tempfile.mkdtemp(prefix=f".gc-{folder.name}.", dir=folder.parent))
+        os.replace(folder, trash / folder.name)
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def folder_size(folder: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+@dataclass
+class GcReport:
+    removed_work: list[str] = field(default_factory=list)
+    removed_artifacts: list[str] = field(default_factory=list)
+    removed_broken: list[str] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)  # locked by a running build: left alone
+    killed_groups: list[int] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    freed_bytes: int = 0
+    kept_bytes: int = 0
+
+
+def gc(
+    root: Path, keep: int | None = None, max_size: int | None = None, dry_run: bool = False
+) -> GcReport:
+    """Remove what no build is using: work folders of finished or killed builds (their lock
+    is free), broken artifact folders, leftovers of interrupted renames; with ``keep`` /
+    ``max_size`` also the least recently used complete artifacts beyond N / the size."""
+    from pjbuild import procs
+
+    report = GcReport()
+    if not dry_run:
+        report.killed_groups = procs.reap_orphans()
+    for cache in (Cache(root), Cache(root / "deps")):
+        work = cache.root / "work"
+        for folder in sorted(work.iterdir()) if work.is_dir() else []:
+            lock = cache.try_lock(folder.name)
+            if lock is None:
+                report.busy.append(str(folder))
+                continue
+            try:
+                report.freed_bytes += folder_size(folder)
+                report.removed_work.append(str(folder))
+                if not dry_run:
+                    cache.remove(folder)
+            finally:
+                lock.release()
+        arts = cache.root / "artifacts"
+        for folder in sorted(arts.iterdir()) if arts.is_dir() else []:
+            if folder.name.startswith("."):  # trash of an interrupted swap or gc
+                report.removed_broken.append(str(folder))
+                if not dry_run:
+                    shutil.rmtree(folder, ignore_errors=True)
+            elif not (folder / "manifest.json").is_file():
+                report.removed_broken.append(str(folder))
+                if not dry_run:
+                    cache.remove(folder)
+    if keep is None and max_size is None:
+        return report
+    cache = Cache(root)
+    arts = cache.root / "artifacts"
+    entries = [f for f in arts.iterdir() if not f.name.startswith(".")] if arts.is_dir() else []
+    entries = [f for f in entries if cache.lookup_quiet(f.name)]
+    entries.sort(key=lambda f: f.stat().st_mtime, reverse=True)  # most recently used first
+    total = 0
+    for index, folder in enumerate(entries):
+        size = folder_size(folder)
+        over = (keep is not None and index >= keep) or (
+            max_size is not None and total + size > max_size
+        )
+        if not over:
+            total += size
+            report.kept.append(folder.name)
+            continue
+        lock = cache.try_lock(folder.name)
+        if lock is None:
+            report.busy.append(str(folder))
+            total += size
+            continue
+        try:
+            report.removed_artifacts.append(folder.name)
+            report.freed_bytes += size
+            if not dry_run:
+                cache.remove(folder)
+        finally:
+            lock.release()
+    report.kept_bytes = total
+    return report
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from pjbuild import __version__
+from pjbuild import __version__, procs
 from pjbuild.errors import ConfigError, PjbuildError
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -215,6 +216,35 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="last stdout line: the matrix JSON")
     _common(p)
 
+    p = sub.add_parser(
+        "verify", help="rebuild an artifact cold in a scratch home and compare its bytes"
+    )
+    p.add_argument("artifact", type=Path, help="an artifact folder (PJBUILD_HOME/artifacts/...)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--keep", action="store_true", help="keep the scratch home and rebuild")
+    p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    _common(p)
+
+    p = sub.add_parser(
+        "gc", help="remove stale work folders and, with --keep/--max-size, old artifacts"
+    )
+    p.add_argument(
+        "--keep",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep the N most recently used artifacts",
+    )
+    p.add_argument(
+        "--max-size",
+        default=None,
+        metavar="SIZE",
+        help="keep artifacts within SIZE (e.g. 500M, 2G)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="only say what would go")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
     p = sub.add_parser("doctor", help="what a target needs and which package provides it")
     p.add_argument("--target", default="host")
     p.add_argument("--tls", default=None)
@@ -233,6 +263,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if argv is None:  # the pjbuild program (not a call from Python): own the signals
+        procs.install_signal_handlers()
     try:
         handler = _HANDLERS[args.command]
         return handler(args)
@@ -246,6 +278,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return 130
+    except procs.Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        err.print(
+            f"interrupted by {name}: stopped {exc.killed} running step(s); nothing was "
+            "published (the next run starts this build again)",
+            markup=False,
+        )
+        return 128 + exc.signum
 
 
 def _dep_prefixes(values: list[str]) -> tuple[tuple[str, str], ...]:
@@ -700,6 +740,82 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from pjbuild.reproduce import verify_artifact
+
+    def say(text: str) -> None:
+        err.print(f"[pjbuild] {text}", markup=False)
+
+    result = verify_artifact(args.artifact, args.jobs, keep=args.keep, say=say)
+    if result.reproducible:
+        out.print(
+            f"identical: {len(result.identical)} files of {args.artifact} rebuilt bit for bit "
+            f"(inputs digest {result.inputs_digest})",
+            markup=False,
+        )
+    else:
+        out.print(f"NOT reproducible: {len(result.differing)} file(s) differ", markup=False)
+        for rel in result.differing:
+            out.print(f"  differs: {rel}", markup=False)
+        for rel in result.only_original:
+            out.print(f"  only in the artifact: {rel}", markup=False)
+        for rel in result.only_rebuilt:
+            out.print(f"  only in the rebuild: {rel}", markup=False)
+        if result.diffoscope:
+            out.print(f"diffoscope report: {result.diffoscope}", markup=False)
+        elif result.differing:
+            out.print("(install diffoscope for a report of what differs)", markup=False)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    return 0 if result.reproducible else 1
+
+
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = value[-1:] if value[-1:] in _SIZE_UNITS else ""
+    number = value[: len(value) - len(unit)]
+    try:
+        return int(float(number) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise ConfigError(
+            f"bad size '{text}'", hint="a number with an optional K, M, G or T (e.g. 2G)"
+        ) from None
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from pjbuild import paths
+    from pjbuild.cache import gc
+
+    if args.keep is not None and args.keep < 0:
+        raise ConfigError("--keep must be 0 or more")
+    limit = parse_size(args.max_size) if args.max_size else None
+    report = gc(paths.home(), keep=args.keep, max_size=limit, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for folder in report.removed_work:
+        out.print(f"{verb} work folder {folder}", markup=False)
+    for folder in report.removed_broken:
+        out.print(f"{verb} broken or leftover {folder}", markup=False)
+    for digest in report.removed_artifacts:
+        out.print(f"{verb} artifact {digest}", markup=False)
+    for folder in report.busy:
+        out.print(f"left alone (a build holds its lock): {folder}", markup=False)
+    if report.killed_groups:
+        out.print(f"killed {len(report.killed_groups)} orphaned build step(s)", markup=False)
+    out.print(
+        f"{verb} {report.freed_bytes / (1 << 20):.1f} MiB; kept {len(report.kept)} artifact(s), "
+        f"{report.kept_bytes / (1 << 20):.1f} MiB",
+        markup=False,
+    )
+    if args.json:
+        print(json.dumps(asdict(report)))
+    return 0
+
+
 _HANDLERS = {
     "targets": cmd_targets,
     "presets": cmd_presets,
@@ -711,6 +827,8 @@ _HANDLERS = {
     "ci": cmd_ci,
     "matrix": cmd_matrix,
     "doctor": cmd_doctor,
+    "verify": cmd_verify,
+    "gc": cmd_gc,
 }
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from pjbuild import __version__, paths
+from pjbuild import __version__, paths, repro
 from pjbuild.cache import Cache, write_json_atomic
 from pjbuild.deps import DepChoice, DepRecipe
 from pjbuild.errors import BuildError, ConfigError, ToolMissingError
@@ -44,7 +44,7 @@ class BuildContext:
 
     def env(self) -> dict[str, str]:
         c = self.target.compilers
-        flags = " ".join(["-O2", *self.target.pic_cflags, *self.target.cflags])
+        flags = " ".join(self.flags())
         env = {
             "CC": c.cc,
             "CXX": c.cxx,
@@ -52,14 +52,21 @@ class BuildContext:
             "RANLIB": c.ranlib,
             "CFLAGS": flags,
             "CXXFLAGS": flags,
-            "LC_ALL": "C",
+            **repro.step_env(self.src, paths.home()),
         }
         if self.ccache and shutil.which("ccache"):
             env["CC"] = f"ccache {c.cc}"
             env["CXX"] = f"ccache {c.cxx}"
-            env["CCACHE_BASEDIR"] = str(self.src)
-            env["CCACHE_NOHASHDIR"] = "1"
         return env
+
+    def flags(self, optimize: bool = True) -> list[str]:
+        """Compile flags: the target's, position independent, paths mapped (pjbuild.repro)."""
+        return [
+            *(["-O2"] if optimize else []),
+            *self.target.pic_cflags,
+            *self.target.cflags,
+            *repro.prefix_map_flags(paths.home()),
+        ]
 
 
 class DepBuilder(Protocol):
@@ -90,7 +97,7 @@ class OpenSSLBuilder:
                 "(see `perl Configure LIST` in the OpenSSL tree)",
             )
         env = ctx.env()
-        flags = [f for f in ["-O2", *ctx.target.pic_cflags, *ctx.target.cflags] if f]
+        flags = [f for f in ctx.flags() if f]
         env.pop("CFLAGS")  # passed as Configure arguments, where OpenSSL merges them
         env.pop("CXXFLAGS")
         argv = [
@@ -132,7 +139,7 @@ class CMakeBuilder:
             f"-DCMAKE_C_COMPILER={c.cc}",
             f"-DCMAKE_AR={shutil.which(c.ar) or c.ar}",
             f"-DCMAKE_RANLIB={shutil.which(c.ranlib) or c.ranlib}",
-            f"-DCMAKE_C_FLAGS={' '.join([*ctx.target.pic_cflags, *ctx.target.cflags])}",
+            f"-DCMAKE_C_FLAGS={' '.join(ctx.flags(optimize=False))}",
         ]
         if ctx.ccache and shutil.which("ccache"):
             args.append("-DCMAKE_C_COMPILER_LAUNCHER=ccache")

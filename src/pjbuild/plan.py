@@ -6,14 +6,15 @@ The inputs digest covers everything that changes the bytes of the artifact.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import platform
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pjbuild import __version__, msbuild, paths
+from pjbuild import __version__, msbuild, paths, repro
 from pjbuild.deps import DepChoice, pkg_config_dirs, providing
 from pjbuild.deps import resolve as resolve_deps
 from pjbuild.errors import ConfigError, unknown
@@ -95,6 +96,7 @@ class BuildPlan:
     schema: Schema = field(repr=False)
     extra_install: tuple[tuple[str, tuple[str, ...]], ...] = ()
     digest: str = ""
+    request: Request = field(default_factory=Request, repr=False, compare=False)
 
     def inputs(self) -> dict[str, Any]:
         """The inputs that change the artifact's bytes (hashed into the digest)."""
@@ -126,6 +128,32 @@ class BuildPlan:
         if self.target.engine == "msbuild":
             return [msbuild.command(self.msbuild_spec(), jobs)]
         return [self.configure_command(), ["make", f"-j{jobs}"], ["make", "install"]]
+
+
+def request_to_json(req: Request) -> dict[str, Any]:
+    """The request as the manifest keeps it (`pjbuild verify` replays it)."""
+    out: dict[str, Any] = {}
+    for key, value in asdict(req).items():
+        if isinstance(value, tuple):
+            value = [list(v) if isinstance(v, tuple) else str(v) for v in value]
+        out[key] = value
+    return out
+
+
+def request_from_json(data: dict[str, Any]) -> Request:
+    fields = {f.name: f for f in dataclasses.fields(Request)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in fields:
+            continue
+        if key in ("toolchains_dirs", "presets_dirs"):
+            value = tuple(Path(v) for v in value)
+        elif key == "dep_prefixes":
+            value = tuple(tuple(v) for v in value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[key] = value
+    return Request(**values)
 
 
 def _unhome(text: str) -> str:
@@ -215,6 +243,7 @@ def build_env(
             *target.pic_cflags,
             *target.cflags,
             *(f"-I{d.prefix}/include" for d in built),
+            *repro.prefix_map_flags(paths.home()),  # reproducible bytes (pjbuild.repro)
         ]
     )
     env = {
@@ -410,6 +439,7 @@ def _plan(
         extra_install=tuple(
             (folder, tuple(files)) for folder, files in sorted(data.get("install", {}).items())
         ),
+        request=req,
     )
 
 

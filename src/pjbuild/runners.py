@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from pjbuild import paths
+from pjbuild import paths, procs
 from pjbuild.targets import Target
 
 
@@ -71,14 +71,13 @@ class PrefixRunner:
         env = {**os.environ, **dict(self.env)}
         start = time.monotonic()
         # A new session so that a timeout kills the whole process group (emulator included).
-        proc = subprocess.Popen(
+        proc = procs.spawn(
             full,
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
         timed_out = False
         try:
@@ -87,6 +86,8 @@ class PrefixRunner:
             timed_out = True
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
+        finally:
+            procs.release(proc)
         return Completed(
             argv=tuple(full),
             returncode=None if timed_out else proc.returncode,
@@ -98,14 +99,13 @@ class PrefixRunner:
     def start(self, argv: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
         """Start a long-running program on the target (stdin a pipe, output to ``log``)."""
         with log.open("wb") as out:
-            return subprocess.Popen(
+            return procs.spawn(
                 [*self.prefix, *argv],
                 cwd=cwd,
                 env={**os.environ, **dict(self.env)},
                 stdin=subprocess.PIPE,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
 
 
@@ -125,6 +125,8 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 5.0, quit_input: bytes = 
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    finally:
+        procs.release(proc)
 
 
 def runner_for(target: Target) -> PrefixRunner:

@@ -94,6 +94,12 @@ def load_versions(conandata: Path | None = None) -> dict[str, SourceVersion]:
     return versions
 
 
+def project_license(conandata: Path | None = None) -> str:
+    """pjproject's SPDX licence (conandata.yml `license`)."""
+    data: dict[str, Any] = yaml.safe_load((conandata or paths.conandata_file()).read_text())
+    return str(data.get("license", "NOASSERTION"))
+
+
 def _version_key(v: SourceVersion) -> tuple[list[int], int]:
     nums = [int(x) for x in v.upstream.split(".") if x.isdigit()]
     return nums, 1 if v.version == v.upstream else 0  # prefer the pristine upstream archive

@@ -7,6 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from pjbuild import procs
 from pjbuild.errors import BuildError, ToolMissingError
 
 
@@ -26,20 +27,24 @@ class StepLog:
         self.note(f"\n### {step}: {' '.join(argv)}  (cwd {cwd})")
         with self.path.open("ab") as fh:
             try:
-                proc = subprocess.run(
+                proc = procs.spawn(
                     argv,
                     cwd=cwd,
                     env={**os.environ, **env},
                     stdin=subprocess.DEVNULL,
                     stdout=fh,
                     stderr=subprocess.STDOUT,
-                    check=False,
                 )
             except FileNotFoundError as exc:
                 raise ToolMissingError(
                     f"{step}: cannot run {argv[0]}",
                     hint="run `pjbuild doctor` to see what to install",
                 ) from exc
+            try:
+                proc.wait()
+            finally:
+                procs.kill_group(proc.pid)  # nothing the step started outlives it
+                procs.release(proc)
         self.durations[step] = self.durations.get(step, 0.0) + round(time.monotonic() - start, 3)
         if proc.returncode != 0:
             raise BuildError(

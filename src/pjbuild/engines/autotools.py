@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from pjbuild import paths, repro
 from pjbuild.plan import BuildPlan
 from pjbuild.steplog import StepLog
 
@@ -17,14 +18,15 @@ class AutotoolsEngine:
     ccache: bool = True
     name: str = "autotools"
     checks_configure: bool = True
+    _step_env: dict[str, str] | None = None
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
-        env = dict(plan.env)
+        if self._step_env is None:  # SOURCE_DATE_EPOCH & co. (pjbuild.repro), once per tree
+            self._step_env = repro.step_env(src, paths.home())
+        env = {**dict(plan.env), **self._step_env}
         if self.ccache and shutil.which("ccache"):
             for var in ("CC", "CXX", "LD"):
                 env[var] = f"ccache {env[var]}"
-            env["CCACHE_BASEDIR"] = str(src)
-            env["CCACHE_NOHASHDIR"] = "1"
         return env
 
     def configure(self, plan: BuildPlan, src: Path) -> None:
@@ -43,7 +45,20 @@ class AutotoolsEngine:
         for exe in sorted((src / "pjsip-apps" / "bin").glob("pjsua-*")):
             suffix = ".exe" if exe.suffix == ".exe" else ""
             shutil.copy2(exe, bin_dir / f"pjsua{suffix}")
+        install_samples(src, bin_dir)
         install_extra(src, prefix, plan.extra_install)
+
+
+# pjproject's samples that the artifact ships (pjsip-perf: SIP throughput, pjbuild.perf)
+SAMPLES = ("pjsip-perf",)
+
+
+def install_samples(src: Path, bin_dir: Path, names: tuple[str, ...] = SAMPLES) -> None:
+    """Copy samples `make` built into pjsip-apps/bin/samples/<target name>/ to bin/."""
+    for name in names:
+        for exe in sorted((src / "pjsip-apps" / "bin" / "samples").glob(f"*/{name}*")):
+            if exe.name in (name, f"{name}.exe"):
+                shutil.copy2(exe, bin_dir / exe.name)
 
 
 def install_extra(src: Path, prefix: Path, extra: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
@@ -73,7 +88,7 @@ def relocate_pkgconfig(prefix: Path) -> None:
     """Make libpjproject.pc relative to ${pcfiledir}, so the prefix can be moved."""
     for pc in (prefix / "lib" / "pkgconfig").glob("*.pc"):
         text = pc.read_text()
-        text = text.replace(str(prefix), "${pcfiledir}/../..")
+        text = repro.drop_prefix_maps(text.replace(str(prefix), "${pcfiledir}/../.."))
         lines = text.splitlines()
         out = [
             "prefix=${pcfiledir}/../.." if line.startswith("prefix=") else line for line in lines

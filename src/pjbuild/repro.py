@@ -1,0 +1,61 @@
+"""Reproducible bytes: what makes two builds of the same inputs bit-identical.
+
+Two builds with the same inputs digest, in different PJBUILD_HOME folders and at different
+times, must produce the same libraries and programs. What would differ, and what pjbuild does:
+  paths    every compiled path under PJBUILD_HOME (the source tree, dependency prefixes) is
+           mapped to /pjbuild (-ffile-prefix-map: __FILE__, debug info, DW_AT_comp_dir);
+           ccache's base_dir is PJBUILD_HOME, so the flag does not stop ccache hits
+  times    SOURCE_DATE_EPOCH = the newest file time of the extracted source archive (GCC's
+           __DATE__/__TIME__; pjproject itself uses neither); archives by deterministic `ar`
+           (Debian's binutils default `D`); MinGW's linker gets --no-insert-timestamp (target
+           ldflags: PE headers carry a link time otherwise)
+  locale   LC_ALL=C, TZ=UTC for every step
+What the artifact records about a run (manifest.json, logs/) is not part of the comparison;
+`manifest.json` lists the sha256 of every other file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+MAPPED_TO = "/pjbuild"
+
+
+def prefix_map_flags(home: Path) -> list[str]:
+    return [f"-ffile-prefix-map={home}={MAPPED_TO}"]
+
+
+def source_date_epoch(tree: Path) -> int:
+    """The newest modification time of the files of an extracted archive (tar keeps them)."""
+    newest = 0
+    for dirpath, _dirs, files in os.walk(tree):
+        for name in files:
+            try:
+                newest = max(newest, int(os.lstat(os.path.join(dirpath, name)).st_mtime))
+            except OSError:
+                continue
+    return newest
+
+
+def step_env(tree: Path, home: Path) -> dict[str, str]:
+    """Environment of every compile step in a source tree extracted under PJBUILD_HOME."""
+    return {
+        "SOURCE_DATE_EPOCH": str(source_date_epoch(tree)),
+        "LC_ALL": "C",
+        "TZ": "UTC",
+        "CCACHE_BASEDIR": str(home),
+        "CCACHE_NOHASHDIR": "1",
+    }
+
+
+_MAP_FLAG = re.compile(r"\s*-f(?:file|debug|macro)-prefix-map=\S+")
+
+
+def drop_prefix_maps(text: str) -> str:
+    """Installed files (pkg-config's Cflags) must not carry the build's own path mapping."""
+    return _MAP_FLAG.sub("", text)
+
+
+__all__ = ["MAPPED_TO", "drop_prefix_maps", "prefix_map_flags", "source_date_epoch", "step_env"]

@@ -1,0 +1,248 @@
+"""Reproducibility, SBOM, verify, gc and process-group handling: the fast parts.
+
+The real two-builds comparisons are integration tests (tests/integration/test_repro.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from pjbuild import procs, repro
+from pjbuild.cache import Cache, gc, write_json_atomic
+from pjbuild.cli import main, parse_size
+from pjbuild.errors import ConfigError
+from pjbuild.plan import Request, make_plan, request_from_json, request_to_json
+from pjbuild.reproduce import compare, load_manifest
+from pjbuild.sbom import make_sbom, summary
+
+
+def test_plan_maps_the_home_out_of_compiled_paths(home: Path) -> None:
+    plan = make_plan(Request(target="linux-armhf", tls="mbedtls", fetch=False))
+    env = dict(plan.env)
+    assert f"-ffile-prefix-map={home.resolve()}=/pjbuild" in env["CFLAGS"].split()
+    # the digest does not depend on where PJBUILD_HOME is
+    assert "$PJBUILD_HOME=/pjbuild" in json.dumps(plan.inputs())
+
+
+def test_digest_is_the_same_in_two_homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import SHARED_SOURCES
+
+    monkeypatch.setenv("PJBUILD_MIRROR", str(SHARED_SOURCES))
+    digests = []
+    for name in ("a", "b"):
+        monkeypatch.setenv("PJBUILD_HOME", str(tmp_path / name))
+        digests.append(make_plan(Request(target="linux-armhf", fetch=False)).digest)
+    assert digests[0] == digests[1]
+
+
+def test_source_date_epoch_is_the_newest_file(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    for name, stamp in (("a", 1000), ("d/b", 5000), ("c", 3000)):
+        (tmp_path / name).write_text(name)
+        os.utime(tmp_path / name, (stamp, stamp))
+    assert repro.source_date_epoch(tmp_path) == 5000
+    env = repro.step_env(tmp_path, tmp_path)
+    assert env["SOURCE_DATE_EPOCH"] == "5000"
+    assert env["LC_ALL"] == "C" and env["TZ"] == "UTC"
+    assert env["CCACHE_BASEDIR"] == str(tmp_path)
+
+
+def test_prefix_maps_are_dropped_from_installed_text() -> None:
+    text = "Cflags: -I${includedir} -O2 -ffile-prefix-map=/tmp/h=/pjbuild -DX=1\n"
+    assert repro.drop_prefix_maps(text) == "Cflags: -I${includedir} -O2 -DX=1\n"
+
+
+def test_request_round_trip() -> None:
+    req = Request(
+        target="linux-armhf",
+        preset="minimal-size",
+        tls="mbedtls",
+        sets=("PJSUA_MAX_ACC=4",),
+        features=("srtp",),
+        dep_prefixes=(("openssl", "/opt/ssl"),),
+        toolchains_dirs=(Path("/x/tc"),),
+    )
+    data = json.loads(json.dumps(request_to_json(req)))
+    assert request_from_json(data) == req
+
+
+def test_sbom_is_valid_cyclonedx_with_licences_and_patches(home: Path) -> None:
+    plan = make_plan(Request(target="linux-armhf", tls="mbedtls", features=("srtp",)))
+    text = make_sbom(plan, "2.17", 1700000000)
+    errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    assert errors is None, errors
+    data = json.loads(text)
+    names = {c["name"]: c for c in data["components"]}
+    assert set(names) == {"pjproject", "mbedtls", "libsrtp"}
+    pj = names["pjproject"]
+    assert pj["hashes"] == [{"alg": "SHA-256", "content": plan.source.sha256}]
+    assert pj["licenses"] == [{"expression": "GPL-2.0-or-later"}]
+    patches = pj["pedigree"]["patches"]
+    assert len(patches) == len(plan.source.version.patches) > 0
+    texts = [p["diff"]["text"]["content"] for p in patches]
+    assert sorted(texts) == sorted(p.file.read_text() for p in plan.source.version.patches)
+    props = {x["name"]: x["value"] for x in pj["properties"]}
+    for patch in plan.source.version.patches:
+        assert props[f"pjbuild:patch:{patch.file.name}"].startswith(f"sha256:{patch.digest()} ")
+    mbed = names["mbedtls"]
+    assert mbed["version"] == "3.6.7"
+    assert mbed["licenses"] == [{"expression": "Apache-2.0 OR GPL-2.0-or-later"}]
+    assert mbed["hashes"][0]["content"] == plan.deps[0].recipe.source.sha256  # type: ignore[union-attr]
+    assert data["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")
+    # deterministic: the same plan gives the same document
+    assert make_sbom(plan, "2.17", 1700000000) == text
+    assert {c["name"] for c in summary(text)} == set(names)
+
+
+def test_sbom_of_a_system_dependency_names_the_debian_package(home: Path) -> None:
+    plan = make_plan(Request(target="linux-x86_64", tls="openssl"))
+    data = json.loads(make_sbom(plan, "2.17", 0))
+    ssl = next(c for c in data["components"] if c["name"] == "openssl")
+    assert ssl["purl"].startswith("pkg:deb/debian/libssl-dev@")
+    installed = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Version}", "libssl-dev"], capture_output=True, text=True
+    ).stdout
+    assert ssl["version"] == installed
+
+
+def test_compare_lists_what_differs() -> None:
+    out = compare({"a": "1", "b": "2", "c": "3"}, {"a": "1", "b": "x", "d": "4"})
+    assert out == {
+        "identical": ["a"],
+        "differing": ["b"],
+        "only_original": ["c"],
+        "only_rebuilt": ["d"],
+    }
+
+
+def test_verify_refuses_what_is_not_an_artifact(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not a pjbuild artifact"):
+        load_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"inputs_digest": "x"}))
+    with pytest.raises(ConfigError, match="does not record its request"):
+        load_manifest(tmp_path)
+
+
+def test_parse_size() -> None:
+    assert parse_size("2G") == 2 << 30
+    assert parse_size("500M") == 500 << 20
+    assert parse_size("1.5KiB") == 1536
+    assert parse_size("123") == 123
+    with pytest.raises(ConfigError, match="bad size"):
+        parse_size("lots")
+
+
+def _artifact(cache: Cache, digest: str, size: int, used: float) -> None:
+    stage = cache.root / f"stage-{digest}"
+    (stage / "prefix").mkdir(parents=True)
+    (stage / "prefix" / "lib.a").write_bytes(b"x" * size)
+    write_json_atomic(stage / "manifest.json", {"inputs_digest": digest})
+    cache.publish(stage, digest)
+    os.utime(cache.artifact(digest), (used, used))
+
+
+def test_gc_removes_stale_work_and_keeps_recent_artifacts(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "home")
+    now = time.time()
+    for i, digest in enumerate(("old", "mid", "new")):
+        _artifact(cache, digest, 1000, now - 100 * (3 - i))
+    (cache.work("stale") / "src").mkdir(parents=True)  # a killed build's leftovers
+    (cache.work("busy") / "src").mkdir(parents=True)  # a running build's
+    (cache.root / "deps" / "work" / "dep1").mkdir(parents=True)
+    with cache.lock("busy"):
+        report = gc(cache.root, keep=2)
+    assert sorted(Path(p).name for p in report.removed_work) == ["dep1", "stale"]
+    assert [Path(p).name for p in report.busy] == ["busy"]
+    assert report.removed_artifacts == ["old"]
+    assert report.kept == ["new", "mid"]
+    assert not cache.work("stale").exists() and cache.work("busy").exists()
+    assert not cache.artifact("old").exists() and cache.lookup("new") is not None
+    # a cache hit makes an artifact the most recently used
+    time.sleep(0.05)  # past the file system clock's granularity
+    assert cache.lookup("mid") is not None
+    report = gc(cache.root, max_size=1500)
+    assert report.kept == ["mid"] and report.removed_artifacts == ["new"]
+
+
+def test_gc_dry_run_removes_nothing(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "home")
+    _artifact(cache, "a", 10, time.time())
+    (cache.work("w")).mkdir(parents=True)
+    report = gc(cache.root, keep=0, dry_run=True)
+    assert report.removed_artifacts == ["a"] and len(report.removed_work) == 1
+    assert cache.artifact("a").exists() and cache.work("w").exists()
+
+
+def test_orphaned_steps_of_a_killed_pjbuild_are_killed(home: Path) -> None:
+    """A pjbuild killed with SIGKILL leaves its steps running; the next run kills them."""
+    script = (
+        "import subprocess, sys, time\n"
+        "from pjbuild import procs\n"
+        "p = procs.spawn(['sleep', '300'])\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(300)\n"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PJBUILD_HOME": str(home)},
+    )
+    assert owner.stdout is not None
+    child = int(owner.stdout.readline())
+    record = home / "locks" / "groups" / str(owner.pid)
+    assert record.read_text().split() == [str(child)]
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    os.kill(child, 0)  # the step outlived its pjbuild
+    assert procs.reap_orphans() == [child]
+    assert not procs.group_alive(child)
+    assert not record.exists()
+
+
+def test_sigterm_stops_the_running_step(home: Path) -> None:
+    """`pjbuild` on SIGTERM kills its steps' process groups and exits 143."""
+    script = (
+        "import sys\n"
+        "from pjbuild import procs\n"
+        "from pjbuild.steplog import StepLog\n"
+        "from pathlib import Path\n"
+        "procs.install_signal_handlers()\n"
+        "log = StepLog(Path(sys.argv[1]))\n"
+        "try:\n"
+        "    log.run('make', ['sh', '-c', 'sleep 300 & echo started; wait'], Path('.'), {})\n"
+        "except procs.Interrupted as exc:\n"
+        "    sys.exit(128 + exc.signum)\n"
+    )
+    log = home / "step.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(log)], env={**os.environ, "PJBUILD_HOME": str(home)}
+    )
+    deadline = time.monotonic() + 20
+    while not (log.is_file() and "started" in log.read_text()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    groups = [int(x) for f in (home / "locks" / "groups").iterdir() for x in f.read_text().split()]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 143
+    deadline = time.monotonic() + 5
+    while any(procs.group_alive(g) for g in groups):  # the shell and its background sleep
+        assert time.monotonic() < deadline, "a step outlived SIGTERM"
+        time.sleep(0.05)
+
+
+def test_gc_cli(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gc", "--max-size", "x"]) == 2
+    assert "bad size 'x'" in capsys.readouterr().err
+    assert main(["gc", "--keep", "3", "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert json.loads(out[-1])["removed_artifacts"] == []
