@@ -756,7 +756,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         out.print(f"NOT reproducible: {len(result.differing)} file(s) differ", markup=False)
         for rel in result.differing:
-            out.print(f"  differs: {rel}", markup=False)
+            changed = " (changed since the build)" if rel in result.modified else ""
+            out.print(f"  differs: {rel}{changed}", markup=False)
         for rel in result.only_original:
             out.print(f"  only in the artifact: {rel}", markup=False)
         for rel in result.only_rebuilt:

@@ -1,8 +1,9 @@
 """`pjbuild verify ARTIFACT`: rebuild an artifact from its recorded request in a scratch
 PJBUILD_HOME (cold: no artifact cache, no dependency cache, no ccache) and compare the bytes.
 
-The comparison covers what `manifest.json` lists a sha256 for (prefix/, tests/, config_site.h):
-identical, or the differing files, explained by diffoscope when it is installed.
+The comparison covers the files `manifest.json` lists a sha256 for (prefix/, tests/,
+config_site.h), hashed as they are now: identical, or the differing files (explained by
+diffoscope when it is installed), and which of them changed since the build.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from pjbuild import paths
 from pjbuild.build import BuildOptions, run_build
 from pjbuild.errors import ConfigError, VerificationError
+from pjbuild.manifest import file_digests
 from pjbuild.plan import make_plan, request_from_json
 
 
@@ -34,6 +36,7 @@ class VerifyResult:
     only_original: list[str] = field(default_factory=list)
     only_rebuilt: list[str] = field(default_factory=list)
     diffoscope: str = ""  # report file, when diffoscope ran
+    modified: list[str] = field(default_factory=list)  # no longer what manifest.json recorded
 
     @property
     def reproducible(self) -> bool:
@@ -50,6 +53,7 @@ class VerifyResult:
             "only_original": self.only_original,
             "only_rebuilt": self.only_rebuilt,
             "diffoscope": self.diffoscope,
+            "modified_since_build": self.modified,
         }
 
 
@@ -122,8 +126,13 @@ def verify_artifact(
             outcome = run_build(plan, BuildOptions(jobs=jobs, force=True, ccache=False), say)
             rebuilt = outcome.manifest["files"]
         result = VerifyResult(artifact, outcome.artifact if keep else None, plan.digest)
-        for key, value in compare(manifest["files"], rebuilt).items():
+        # the artifact's bytes as they are now (a file changed since the build shows up too)
+        for key, value in compare(file_digests(artifact), rebuilt).items():
             setattr(result, key, value)
+        recorded = manifest["files"]
+        result.modified = sorted(
+            k for k, v in file_digests(artifact).items() if recorded.get(k) not in (None, v)
+        )
         if result.differing and shutil.which("diffoscope"):
             report = (Path.cwd() / f"verify-{plan.digest}.diffoscope.txt").resolve()
             with report.open("w") as fh:
