@@ -66,11 +66,14 @@ class Cache:
             os.utime(folder)  # last use, for `pjbuild gc --keep/--max-size`
         return data
 
-    def try_lock(self, digest: str) -> FileLock | None:
-        """The digest's lock if nobody holds it (gc), else None."""
+    def _filelock(self, digest: str) -> FileLock:
         lock_dir = self.root / "locks"
         lock_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(lock_dir / f"{digest}.lock"))
+        return FileLock(str(lock_dir / f"{digest}.lock"))
+
+    def try_lock(self, digest: str) -> FileLock | None:
+        """The digest's lock if nobody holds it (gc), else None."""
+        lock = self._filelock(digest)
         try:
             lock.acquire(timeout=0)
         except Timeout:
@@ -79,9 +82,7 @@ class Cache:
 
     @contextmanager
     def lock(self, digest: str, on_wait: Any = None) -> Iterator[None]:
-        lock_dir = self.root / "locks"
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(lock_dir / f"{digest}.lock"))
+        lock = self._filelock(digest)
         try:
             lock.acquire(timeout=0.1)
         except Timeout:

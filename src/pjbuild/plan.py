@@ -343,32 +343,54 @@ def make_plan(req: Request) -> BuildPlan:
     if target.engine == "msbuild":
         # no configure: the solution's own settings, config_site.h, and INCLUDE/LIB for
         # dependencies installed in a prefix
-        prefixes = [d.prefix for d in dep_choices if d.provider in ("source", "prefix")]
-        return _with_digest(
-            _plan(
-                req,
-                target,
-                source,
-                preset,
-                config,
-                tls,
-                header,
-                (),
-                msbuild.environment(prefixes),
-                decisions,
-                compiler,
-                dep_choices,
-                features,
-                catalog,
-                schema,
-                data,
-            )
+        args: list[str] = []
+        env = msbuild.environment(
+            [d.prefix for d in dep_choices if d.provider in ("source", "prefix")]
         )
+    else:
+        args = autotools_args(target, tls, dep_choices, data, schema, config, tree_args)
+        env = build_env(target, config, dep_choices, data["tls"][tls.backend])
+    return _with_digest(
+        BuildPlan(
+            target=target,
+            source=source,
+            preset=preset,
+            config=config,
+            tls=tls,
+            header=header,
+            configure_args=tuple(args),
+            env=tuple(sorted(env.items())),
+            tree=tuple(decisions),
+            tests=req.tests,
+            compiler=compiler,
+            deps=dep_choices,
+            features=features,
+            catalog=catalog,
+            schema=schema,
+            extra_install=tuple(
+                (folder, tuple(files)) for folder, files in sorted(data.get("install", {}).items())
+            ),
+            request=req,
+        )
+    )
+
+
+def autotools_args(
+    target: Target,
+    tls: TlsChoice,
+    deps: tuple[DepChoice, ...],
+    data: dict[str, Any],
+    schema: Schema,
+    config: ResolvedConfig,
+    tree_args: list[str],
+) -> list[str]:
+    """configure's arguments, each once, in this order: --host, pjbuild's base (minus what a
+    dependency replaces), TLS, the target's per-TLS ones, features, options, tree, target."""
     args: list[str] = []
     if target.cross:
         args.append(f"--host={target.triplet}")
-    replaced = {a for d in dep_choices for a in d.recipe.replaces}
-    feature_args = [a for d in dep_choices if d is not tls.dependency for a in d.configure_args()]
+    replaced = {a for d in deps for a in d.recipe.replaces}
+    feature_args = [a for d in deps if d is not tls.dependency for a in d.configure_args()]
     for group in (
         [a for a in data["base"] if a not in replaced],
         tls.configure,
@@ -379,68 +401,7 @@ def make_plan(req: Request) -> BuildPlan:
         target.configure_args,
     ):
         args += [a for a in group if a not in args]
-    env = build_env(target, config, dep_choices, data["tls"][tls.backend])
-    return _with_digest(
-        _plan(
-            req,
-            target,
-            source,
-            preset,
-            config,
-            tls,
-            header,
-            tuple(args),
-            env,
-            decisions,
-            compiler,
-            dep_choices,
-            features,
-            catalog,
-            schema,
-            data,
-        )
-    )
-
-
-def _plan(
-    req: Request,
-    target: Target,
-    source: ResolvedSource,
-    preset: Preset,
-    config: ResolvedConfig,
-    tls: TlsChoice,
-    header: str,
-    args: tuple[str, ...],
-    env: dict[str, str],
-    decisions: list[TreeDecision],
-    compiler: str,
-    deps: tuple[DepChoice, ...],
-    features: tuple[str, ...],
-    catalog: TestCatalog,
-    schema: Schema,
-    data: dict[str, Any],
-) -> BuildPlan:
-    return BuildPlan(
-        target=target,
-        source=source,
-        preset=preset,
-        config=config,
-        tls=tls,
-        header=header,
-        configure_args=args,
-        env=tuple(sorted(env.items())),
-        tree=tuple(decisions),
-        tests=req.tests,
-        compiler=compiler,
-        deps=deps,
-        features=features,
-        catalog=catalog,
-        schema=schema,
-        extra_install=tuple(
-            (folder, tuple(files)) for folder, files in sorted(data.get("install", {}).items())
-        ),
-        request=req,
-    )
+    return args
 
 
 def _with_digest(plan: BuildPlan) -> BuildPlan:
