@@ -214,6 +214,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
     p.add_argument("--no-ccache", action="store_true")
     p.add_argument("--json", action="store_true", help="last stdout line: the matrix JSON")
+    p.add_argument(
+        "--perf",
+        action="store_true",
+        help="after each passed build, a short pjsip-perf run on the target (stateless "
+        "OPTIONS/s, INVITE calls/s) on 127.0.0.1, in the report",
+    )
     _common(p)
 
     p = sub.add_parser(
@@ -677,6 +683,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         parallel=args.parallel or args.jobs,
         force=args.force,
         ccache=not args.no_ccache,
+        perf=args.perf,
         say=say,
     )
     title = (

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pjbuild import paths
 from pjbuild.build import BuildOptions, run_build
 from pjbuild.errors import PjbuildError
 from pjbuild.plan import Request, make_plan
@@ -34,6 +35,9 @@ class MatrixEntry:
     tls: dict[str, Any] = field(default_factory=dict)
     features: dict[str, Any] = field(default_factory=dict)
     lib_size_bytes: int | None = None
+    # --perf: pjsip-perf on the target (pjbuild.perf): {"runner", "stateless_options_per_s",
+    # "invite_calls_per_s", "counts", "error"}; empty when not asked
+    perf: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
     cache_hit: bool = False
     error: str = ""
@@ -44,7 +48,33 @@ def lib_size(prefix: Path) -> int:
     return sum(p.stat().st_size for p in (prefix / "lib").iterdir() if p.suffix in (".a", ".lib"))
 
 
-def build_one(target: Target, template: Request, opts: BuildOptions, say: Say) -> MatrixEntry:
+def measure_perf(target: Target, artifact: Path, say: Say) -> dict[str, Any]:
+    """The matrix's short pjsip-perf measurement through the target's runner (one run each)."""
+    from pjbuild import perf
+    from pjbuild.runners import runner_for
+
+    runner = runner_for(target)
+    work = paths.home() / "perf" / f"{target.name}-{artifact.name}"
+    out: dict[str, Any] = {"runner": runner.describe(), "error": ""}
+    try:
+        rates = perf.measure_artifact(artifact, runner, work=work)
+    except PjbuildError as exc:
+        out["error"] = exc.summary + (f" ({exc.details.splitlines()[-1]})" if exc.details else "")
+        say(f"{target.name}: pjsip-perf failed: {out['error']}")
+        return out
+    out["stateless_options_per_s"] = round(rates["stateless"].best)
+    out["invite_calls_per_s"] = round(rates["invite"].best)
+    out["counts"] = {name: r.count for name, r in rates.items()}
+    say(
+        f"{target.name}: pjsip-perf {out['stateless_options_per_s']} stateless OPTIONS/s, "
+        f"{out['invite_calls_per_s']} INVITE calls/s"
+    )
+    return out
+
+
+def build_one(
+    target: Target, template: Request, opts: BuildOptions, say: Say, perf: bool = False
+) -> MatrixEntry:
     if not target.supported:
         return MatrixEntry(
             target.name,
@@ -92,8 +122,13 @@ def build_one(target: Target, template: Request, opts: BuildOptions, say: Say) -
     entry.tls = _tls(summary["tls"], summary.get("deps", []))
     entry.features = summary.get("features", {})
     entry.lib_size_bytes = lib_size(outcome.artifact / "prefix")
-    entry.duration_s = round(time.monotonic() - start, 1)
     entry.cache_hit = outcome.cache_hit
+    if perf:
+        entry.perf = measure_perf(target, outcome.artifact, say)
+        if entry.perf["error"]:
+            entry.status = "failed"
+            entry.error = f"pjsip-perf: {entry.perf['error']}"
+    entry.duration_s = round(time.monotonic() - start, 1)
     return entry
 
 
@@ -133,9 +168,11 @@ def run_matrix(
     parallel: int,
     force: bool = False,
     ccache: bool = True,
+    perf: bool = False,
     say: Say,
 ) -> list[MatrixEntry]:
-    """Build every target; at most `parallel` at once, sharing `jobs` make slots between them."""
+    """Build every target; at most `parallel` at once, sharing `jobs` make slots between them.
+    With `perf`, each passed target's pjsip-perf runs on it right after its build."""
     parallel = max(1, min(parallel, len(targets)))
     opts = BuildOptions(jobs=max(1, jobs // parallel), force=force, ccache=ccache)
     lock = threading.Lock()
@@ -145,7 +182,7 @@ def run_matrix(
             say(text)
 
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(build_one, t, template, opts, locked_say) for t in targets]
+        futures = [pool.submit(build_one, t, template, opts, locked_say, perf) for t in targets]
         entries = [f.result() for f in futures]
     return entries
 
@@ -155,13 +192,15 @@ def to_json(entries: list[MatrixEntry]) -> dict[str, Any]:
 
 
 def to_markdown(entries: list[MatrixEntry], title: str) -> str:
+    with_perf = any(e.perf for e in entries)  # --perf: two more columns
+    perf_head = " stateless OPTIONS/s | INVITE calls/s |" if with_perf else ""
     lines = [
         f"# {title}",
         "",
         "| target | status | tests passed/failed/skipped/known/flaky | TLS (provider): compiled "
-        "in, ssl_sock_test | features: compiled in, call | endianness | lib size (KiB) | "
-        "time (s) | cache hit |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "in, ssl_sock_test | features: compiled in, call | endianness | lib size (KiB) |"
+        f"{perf_head} time (s) | cache hit |",
+        "| --- " * (11 if with_perf else 9) + "|",
     ]
     for e in entries:
         t = e.tests
@@ -181,10 +220,18 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
         )
         size = f"{e.lib_size_bytes / 1024:.0f}" if e.lib_size_bytes else ""
         status = e.status if not e.error else f"{e.status}: {e.error}"
+        perf = _perf_cells(e.perf) if with_perf else ""
         lines.append(
-            f"| {e.target} | {status} | {tests} | {tls} | {features} | {endian} | {size} | "
-            f"{e.duration_s:.0f} | {'yes' if e.cache_hit else 'no'} |"
+            f"| {e.target} | {status} | {tests} | {tls} | {features} | {endian} | {size} |"
+            f"{perf} {e.duration_s:.0f} | {'yes' if e.cache_hit else 'no'} |"
         )
+    if with_perf:
+        lines += [
+            "",
+            "pjsip-perf (`--perf`): one short run per target on 127.0.0.1 through the target's "
+            "runner (emulated targets: a quarter of the requests), taken while other targets may "
+            "be building: indicative only; `benchmarks/pjsip_perf.py` measures.",
+        ]
     known = [(e.target, k) for e in entries for k in e.known_failures]
     if known:
         lines += ["", "## Known failures (listed in data with their reasons)", ""]
@@ -194,6 +241,12 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
         lines += ["", "## Flaky tests (failed, then passed when run again)", ""]
         lines += [f"- {target}: {k}" for target, k in flaky]
     return "\n".join(lines) + "\n"
+
+
+def _perf_cells(perf: dict[str, Any]) -> str:
+    if not perf or perf.get("error"):
+        return " | |"
+    return f" {perf['stateless_options_per_s']} | {perf['invite_calls_per_s']} |"
 
 
 def write_reports(entries: list[MatrixEntry], folder: Path, title: str) -> tuple[Path, Path]:

@@ -1,0 +1,125 @@
+"""Footprint of what pjbuild builds: stripped sizes per preset and target.
+
+For each target (default: host and linux-armhf) and preset (default, max-speed, minimal-size,
+asterisk), the artifact (built, or a cache hit; tests none; the same TLS for every preset of a
+target), then with the target's own `strip` (Target.compilers.strip), on copies:
+
+  pjsua    bin/pjsua after `strip --strip-all`
+  libs     pjproject's static libraries (prefix/lib/libpj*.a; not the TLS/SRTP libraries
+           merged into the prefix) after `strip --strip-debug`: what a static library can
+           lose and still link; and their text + data (`size`), the code a program links from
+           them without the symbol and relocation tables an archive keeps
+
+and the ratios to `default`, with the goal minimal-size <= 0.75x default (both figures).
+
+    python benchmarks/footprint.py [--targets host,linux-armhf] [--presets a,b,...]
+                                   [--tls openssl] [--jobs N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pjbuild import perf
+
+PRESETS = ("default", "max-speed", "minimal-size", "asterisk")
+GOAL = 0.75  # minimal-size / default
+
+
+def say(text: str) -> None:
+    print(f"[footprint] {text}", file=sys.stderr, flush=True)
+
+
+def kib(n: int) -> str:
+    return f"{n / 1024:,.0f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--targets", default="host,linux-armhf")
+    ap.add_argument("--presets", default=",".join(PRESETS))
+    ap.add_argument(
+        "--tls",
+        default=None,
+        help="TLS for every build (default: host openssl, others the target's default)",
+    )
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--json", type=Path, default=None, help="write the figures here too")
+    args = ap.parse_args()
+    presets = [p.strip() for p in args.presets.split(",") if p.strip()]
+    if "default" not in presets:
+        presets.insert(0, "default")
+    started = datetime.datetime.now().astimezone()
+
+    results: list[dict[str, Any]] = []
+    for name in (t.strip() for t in args.targets.split(",") if t.strip()):
+        tls = args.tls or ("openssl" if name == "host" else None)
+        sizes: dict[str, perf.Footprint] = {}
+        target_name = name
+        for preset in presets:
+            artifact, target = perf.build_artifact(name, preset, tls, jobs=args.jobs, say=say)
+            target_name = target.name
+            sizes[preset] = perf.footprint(artifact / "prefix", target.compilers.strip)
+        base = sizes["default"]
+        rows = {
+            preset: {
+                **fp.to_json(),
+                "pjsua_ratio": perf.ratio(fp.pjsua, base.pjsua),
+                "libs_ratio": perf.ratio(fp.libs, base.libs),
+                "libs_code_ratio": perf.ratio(fp.libs_code or 0, base.libs_code or 0),
+            }
+            for preset, fp in sizes.items()
+        }
+        results.append({"target": target_name, "tls": tls or "target default", "presets": rows})
+
+    print("stripped sizes (KiB): pjsua --strip-all, pjproject's static libraries --strip-debug")
+    print(f"machine: {perf.machine()}")
+    print(f"date: {started:%Y-%m-%d %H:%M %Z}")
+    print()
+    print(
+        f"{'target':<14}{'preset':<14}{'pjsua':>10}{'x default':>11}{'libs':>10}{'x default':>11}"
+        f"{'libs text+data':>16}{'x default':>11}{'libs unstripped':>17}"
+    )
+    verdicts = []
+    for res in results:
+        for preset, row in res["presets"].items():
+            print(
+                f"{res['target']:<14}{preset:<14}{kib(row['pjsua']):>10}{row['pjsua_ratio']:>11.3f}"
+                f"{kib(row['libs']):>10}{row['libs_ratio']:>11.3f}"
+                f"{kib(row['libs_code'] or 0):>16}{row['libs_code_ratio'] or 0:>11.3f}"
+                f"{kib(row['libs_unstripped']):>17}"
+            )
+        small = res["presets"].get("minimal-size")
+        if small:
+            ok = small["pjsua_ratio"] <= GOAL and small["libs_ratio"] <= GOAL
+            verdicts.append(
+                f"{res['target']}: minimal-size is {small['pjsua_ratio']:.3f}x default (pjsua), "
+                f"{small['libs_ratio']:.3f}x (libraries; text+data "
+                f"{small['libs_code_ratio'] or 0:.3f}x): goal <= {GOAL}x "
+                f"{'met' if ok else 'MISSED'}"
+            )
+    print()
+    print("\n".join(verdicts))
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": perf.machine(),
+                    "date": started.isoformat(timespec="minutes"),
+                    "results": results,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""SIP throughput of what pjbuild builds: presets `default` vs `max-speed`, pjsip-perf.
+
+For the host and one emulated target (default linux-armhf, through its runner: qemu-arm), the
+artifacts of both presets (same TLS; built, or cache hits, tests none), then pjproject's
+pjsip-perf sample as server and client on 127.0.0.1 (in a loopback-only network namespace, see
+pjbuild.perf), three rates each:
+
+  stateless OPTIONS/s   sip:0@ (the server answers without a transaction)
+  stateful OPTIONS/s    sip:1@ (a UAS transaction per request)
+  INVITE calls/s        sip:2@ (INVITE, 200 + SDP, ACK, BYE, 200)
+
+Every rate is the client's completed requests per second (pjsip-perf's own figure), the best
+of --repeats runs (the median is printed too), and the same requests per second of the server's
+CPU time (less sensitive to other load on the machine). Runs alternate between the presets so a
+change of load hits both; server and client share one CPU (pjbuild.perf.settle). Emulated
+targets send a quarter of the requests. Prints the machine, date, load average, both tables and
+the max-speed/default ratios.
+
+    python benchmarks/pjsip_perf.py [--tls openssl] [--emulated linux-armhf|none]
+                                    [--repeats 3] [--jobs N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pjbuild import perf
+from pjbuild.runners import runner_for
+
+PRESETS = ("default", "max-speed")
+
+
+def say(text: str) -> None:
+    print(f"[pjsip_perf] {text}", file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--tls", default="openssl", help="TLS of the host builds (default openssl)")
+    ap.add_argument("--emulated", default="linux-armhf", help="emulated target, or 'none'")
+    ap.add_argument("--emulated-tls", default=None, help="its TLS (default: the target's)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--json", type=Path, default=None, help="write the figures here too")
+    args = ap.parse_args()
+
+    runs = [("host", args.tls)]
+    if args.emulated != "none":
+        runs.append((args.emulated, args.emulated_tls))
+    started = datetime.datetime.now().astimezone()
+    results: list[dict[str, Any]] = []
+    for target_name, tls in runs:
+        artifacts = {}
+        target = None
+        for preset in PRESETS:
+            artifact, target = perf.build_artifact(
+                target_name, preset, tls, jobs=args.jobs, say=say
+            )
+            artifacts[preset] = perf.program_in(artifact)
+        assert target is not None
+        runner = runner_for(target)
+        counts = perf.counts_for(runner, perf.FULL_COUNTS)
+        say(f"{target.name}: measuring ({runner.describe()}), load average {perf.load_average()}")
+        with tempfile.TemporaryDirectory(prefix="pjbuild-perf-") as tmp:
+            done = perf.measure(
+                artifacts, runner, counts=counts, repeats=args.repeats, work=Path(tmp)
+            )
+        rates = done.rates
+        results.append(
+            {
+                "target": target.name,
+                "runner": runner.describe(),
+                "conditions": done.describe(),
+                "counts": counts,
+                "rates": {p: {n: r.to_json() for n, r in rs.items()} for p, rs in rates.items()},
+                "ratios": {
+                    n: perf.ratio(rates["max-speed"][n].best, rates["default"][n].best)
+                    for n in perf.SCENARIOS
+                },
+                "cpu_ratios": {
+                    n: perf.ratio(rates["max-speed"][n].best_cpu, rates["default"][n].best_cpu)
+                    for n in perf.SCENARIOS
+                },
+            }
+        )
+
+    print(f"pjsip-perf, presets {' vs '.join(PRESETS)}, best of {args.repeats} runs (median)")
+    print(f"machine: {perf.machine()}")
+    print(f"date: {started:%Y-%m-%d %H:%M %Z}, load average after: {perf.load_average()}")
+    for title, best, median, ratio_key in (
+        ("pjsip-perf's rates (client, wall clock)", "best", "median", "ratios"),
+        ("per second of the server's CPU time", "best_cpu", "median_cpu", "cpu_ratios"),
+    ):
+        print()
+        print(title)
+        head = "".join(f"{perf.SCENARIOS[n].label:>24}" for n in perf.SCENARIOS)
+        print(f"{'target':<14}{'preset':<12}{head}")
+        for res in results:
+            for preset in PRESETS:
+                cells = "".join(
+                    f"{r[best]:>14.0f} ({r[median]:>6.0f})"
+                    for r in (res["rates"][preset][n] for n in perf.SCENARIOS)
+                )
+                print(f"{res['target']:<14}{preset:<12}{cells}")
+            ratios = "".join(f"{res[ratio_key][n]:>24.3f}" for n in perf.SCENARIOS)
+            print(f"{res['target']:<14}{'ratio':<12}{ratios}   (max-speed / default, best)")
+    print()
+    for res in results:
+        counts = ", ".join(f"{n} {c}" for n, c in res["counts"].items())
+        print(f"{res['target']}: requests per run: {counts}; runner: {res['runner']}")
+        print(f"  {res['conditions']}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": perf.machine(),
+                    "date": started.isoformat(timespec="minutes"),
+                    "repeats": args.repeats,
+                    "results": results,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
