@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import sys
 from pathlib import Path
@@ -107,17 +106,7 @@ def main() -> int:
     print()
     print("\n".join(verdicts))
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "machine": perf.machine(),
-                    "date": started.isoformat(timespec="minutes"),
-                    "results": results,
-                },
-                indent=2,
-            )
-            + "\n"
-        )
+        perf.write_report(args.json, started, results=results)
     return 0
 
 

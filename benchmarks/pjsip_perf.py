@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import sys
 import tempfile
@@ -117,18 +116,7 @@ def main() -> int:
         print(f"{res['target']}: requests per run: {counts}; runner: {res['runner']}")
         print(f"  {res['conditions']}")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "machine": perf.machine(),
-                    "date": started.isoformat(timespec="minutes"),
-                    "repeats": args.repeats,
-                    "results": results,
-                },
-                indent=2,
-            )
-            + "\n"
-        )
+        perf.write_report(args.json, started, repeats=args.repeats, results=results)
     return 0
 
 

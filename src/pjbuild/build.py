@@ -168,7 +168,7 @@ def _build(
         )
     (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
     (stage / "config_site.h").write_text(plan.header)
-    engine = engine_for(plan, log, opts.ccache)
+    engine = engine_for(plan, log, opts.ccache, epoch)
     if engine.checks_configure:
         say("configure: " + " ".join(plan.configure_args))
     engine.configure(plan, src)

@@ -40,26 +40,21 @@ class Cache:
     def work(self, digest: str) -> Path:
         return self.root / "work" / digest
 
-    def lookup_quiet(self, digest: str) -> bool:
-        """Is there a complete artifact (without marking it used or removing anything)?"""
+    def manifest(self, digest: str) -> dict[str, Any] | None:
+        """The manifest of a complete artifact, read only (nothing is marked or removed)."""
         try:
-            data = json.loads((self.artifact(digest) / "manifest.json").read_text())
+            data: dict[str, Any] = json.loads((self.artifact(digest) / "manifest.json").read_text())
         except (OSError, ValueError):
-            return False
-        return bool(data.get("inputs_digest") == digest)
+            return None
+        return data if data.get("inputs_digest") == digest else None
 
     def lookup(self, digest: str) -> dict[str, Any] | None:
         """The manifest of a complete artifact, or None. A broken entry is removed."""
         folder = self.artifact(digest)
-        manifest = folder / "manifest.json"
         if not folder.is_dir():
             return None
-        try:
-            data: dict[str, Any] = json.loads(manifest.read_text())
-        except (OSError, ValueError):
-            shutil.rmtree(folder, ignore_errors=True)
-            return None
-        if data.get("inputs_digest") != digest:
+        data = self.manifest(digest)
+        if data is None:
             shutil.rmtree(folder, ignore_errors=True)
             return None
         with contextlib.suppress(OSError):
@@ -184,7 +179,7 @@ def gc(
     cache = Cache(root)
     arts = cache.root / "artifacts"
     entries = [f for f in arts.iterdir() if not f.name.startswith(".")] if arts.is_dir() else []
-    entries = [f for f in entries if cache.lookup_quiet(f.name)]
+    entries = [f for f in entries if cache.manifest(f.name) is not None]
     entries.sort(key=lambda f: f.stat().st_mtime, reverse=True)  # most recently used first
     total = 0
     for index, folder in enumerate(entries):

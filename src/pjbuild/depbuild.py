@@ -41,6 +41,7 @@ class BuildContext:
     jobs: int
     ccache: bool
     log: StepLog
+    epoch: int  # SOURCE_DATE_EPOCH: newest file time of the extracted archive
 
     def env(self) -> dict[str, str]:
         c = self.target.compilers
@@ -52,7 +53,7 @@ class BuildContext:
             "RANLIB": c.ranlib,
             "CFLAGS": flags,
             "CXXFLAGS": flags,
-            **repro.step_env(self.src, paths.home()),
+            **repro.step_env(self.epoch, paths.home()),
         }
         if self.ccache and shutil.which("ccache"):
             env["CC"] = f"ccache {c.cc}"
@@ -224,7 +225,8 @@ def ensure(
         archive = fetch(source)
         src = extract(archive.path, work / "src")
         destdir = work / "destdir"
-        ctx = BuildContext(recipe, target, src, str(final), destdir, jobs, ccache, log)
+        epoch = repro.source_date_epoch(src)
+        ctx = BuildContext(recipe, target, src, str(final), destdir, jobs, ccache, log, epoch)
         BUILDERS[recipe.build_kind].build(ctx)
         installed = destdir / str(final).lstrip("/")
         if not installed.is_dir():

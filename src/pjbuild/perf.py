@@ -31,6 +31,7 @@ the target's own ``strip``.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import json
 import os
@@ -653,6 +654,12 @@ def build_artifact(
     hit = "cache hit" if outcome.cache_hit else f"built in {outcome.duration_s:.0f} s"
     say(f"{plan.target.name} {preset} TLS {plan.tls.backend}: {outcome.artifact} ({hit})")
     return outcome.artifact, plan.target
+
+
+def write_report(path: Path, started: datetime.datetime, **fields: Any) -> None:
+    """A benchmark's --json file: the machine and date first, then its own fields."""
+    data = {"machine": machine(), "date": started.isoformat(timespec="minutes"), **fields}
+    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def machine() -> str:

@@ -39,10 +39,11 @@ def source_date_epoch(tree: Path) -> int:
     return newest
 
 
-def step_env(tree: Path, home: Path) -> dict[str, str]:
-    """Environment of every compile step in a source tree extracted under PJBUILD_HOME."""
+def step_env(epoch: int, home: Path) -> dict[str, str]:
+    """Environment of every compile step of a tree extracted under PJBUILD_HOME, whose archive's
+    newest file time is ``epoch`` (taken before patching: patched files get the current time)."""
     return {
-        "SOURCE_DATE_EPOCH": str(source_date_epoch(tree)),
+        "SOURCE_DATE_EPOCH": str(epoch),
         "LC_ALL": "C",
         "TZ": "UTC",
         "CCACHE_BASEDIR": str(home),

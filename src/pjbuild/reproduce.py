@@ -127,12 +127,11 @@ def verify_artifact(
             rebuilt = outcome.manifest["files"]
         result = VerifyResult(artifact, outcome.artifact if keep else None, plan.digest)
         # the artifact's bytes as they are now (a file changed since the build shows up too)
-        for key, value in compare(file_digests(artifact), rebuilt).items():
+        now = file_digests(artifact)
+        for key, value in compare(now, rebuilt).items():
             setattr(result, key, value)
         recorded = manifest["files"]
-        result.modified = sorted(
-            k for k, v in file_digests(artifact).items() if recorded.get(k) not in (None, v)
-        )
+        result.modified = sorted(k for k, v in now.items() if recorded.get(k) not in (None, v))
         if result.differing and shutil.which("diffoscope"):
             report = (Path.cwd() / f"verify-{plan.digest}.diffoscope.txt").resolve()
             with report.open("w") as fh:

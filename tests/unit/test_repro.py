@@ -50,7 +50,7 @@ def test_source_date_epoch_is_the_newest_file(tmp_path: Path) -> None:
         (tmp_path / name).write_text(name)
         os.utime(tmp_path / name, (stamp, stamp))
     assert repro.source_date_epoch(tmp_path) == 5000
-    env = repro.step_env(tmp_path, tmp_path)
+    env = repro.step_env(repro.source_date_epoch(tmp_path), tmp_path)
     assert env["SOURCE_DATE_EPOCH"] == "5000"
     assert env["LC_ALL"] == "C" and env["TZ"] == "UTC"
     assert env["CCACHE_BASEDIR"] == str(tmp_path)

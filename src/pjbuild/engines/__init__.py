@@ -22,7 +22,7 @@ class Engine(Protocol):
     def install(self, plan: BuildPlan, src: Path, prefix: Path) -> None: ...
 
 
-def engine_for(plan: BuildPlan, log: StepLog, ccache: bool) -> Engine:
+def engine_for(plan: BuildPlan, log: StepLog, ccache: bool, epoch: int) -> Engine:
     from pjbuild.engines.autotools import AutotoolsEngine
     from pjbuild.engines.msbuild import MSBuildEngine
 
@@ -30,7 +30,7 @@ def engine_for(plan: BuildPlan, log: StepLog, ccache: bool) -> Engine:
         "autotools": AutotoolsEngine,
         "msbuild": MSBuildEngine,
     }
-    return engines[plan.target.engine](log, ccache=ccache)
+    return engines[plan.target.engine](log, ccache=ccache, epoch=epoch)
 
 
 def required_tools(target: Target) -> list[str]:

@@ -18,12 +18,10 @@ class AutotoolsEngine:
     ccache: bool = True
     name: str = "autotools"
     checks_configure: bool = True
-    _step_env: dict[str, str] | None = None
+    epoch: int = 0  # SOURCE_DATE_EPOCH of the extracted archive (pjbuild.repro)
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
-        if self._step_env is None:  # SOURCE_DATE_EPOCH & co. (pjbuild.repro), once per tree
-            self._step_env = repro.step_env(src, paths.home())
-        env = {**dict(plan.env), **self._step_env}
+        env = {**dict(plan.env), **repro.step_env(self.epoch, paths.home())}
         if self.ccache and shutil.which("ccache"):
             for var in ("CC", "CXX", "LD"):
                 env[var] = f"ccache {env[var]}"

@@ -33,6 +33,7 @@ class MSBuildEngine:
     ccache: bool = False  # no ccache for cl
     name: str = "msbuild"
     checks_configure: bool = False  # no configure step whose results could be checked
+    epoch: int = 0  # unused: cl has no __DATE__ override through the environment here
 
     def configure(self, plan: BuildPlan, src: Path) -> None:
         return None  # the solution is configured by config_site.h alone
