@@ -16,8 +16,13 @@ change of load hits both; server and client share one CPU (pjbuild.perf.settle).
 targets send a quarter of the requests. Prints the machine, date, load average, both tables and
 the max-speed/default ratios.
 
+Rates in a shared VM vary between runs by more than a preset changes, so for the host it also
+counts the server's instructions per request with valgrind's callgrind (pjbuild.perf
+count_instructions: exact repeats; user-space work only, not the kernel's), unless
+--no-instructions or valgrind is missing (then it says so).
+
     python benchmarks/pjsip_perf.py [--tls openssl] [--emulated linux-armhf|none]
-                                    [--repeats 3] [--jobs N] [--json FILE]
+                                    [--repeats 3] [--no-instructions] [--jobs N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -48,6 +54,9 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", type=Path, default=None, help="write the figures here too")
+    ap.add_argument(
+        "--no-instructions", action="store_true", help="do not count instructions (callgrind)"
+    )
     args = ap.parse_args()
 
     runs = [("host", args.tls)]
@@ -72,6 +81,14 @@ def main() -> int:
                 artifacts, runner, counts=counts, repeats=args.repeats, work=Path(tmp)
             )
         rates = done.rates
+        instructions: dict[str, dict[str, float]] = {}
+        if runner.kind == "native" and not args.no_instructions:
+            if shutil.which("valgrind"):
+                say(f"{target.name}: counting instructions per request (callgrind)")
+                with tempfile.TemporaryDirectory(prefix="pjbuild-perf-ir-") as tmp:
+                    instructions = perf.count_instructions(artifacts, work=Path(tmp))
+            else:
+                say("valgrind is not installed: no instruction counts (apt-get install valgrind)")
         results.append(
             {
                 "target": target.name,
@@ -87,6 +104,13 @@ def main() -> int:
                     n: perf.ratio(rates["max-speed"][n].best_cpu, rates["default"][n].best_cpu)
                     for n in perf.SCENARIOS
                 },
+                "instructions": instructions,
+                "instruction_ratios": {
+                    n: perf.ratio(instructions["max-speed"][n], instructions["default"][n])
+                    for n in perf.SCENARIOS
+                }
+                if instructions
+                else {},
             }
         )
 
@@ -110,6 +134,20 @@ def main() -> int:
                 print(f"{res['target']:<14}{preset:<12}{cells}")
             ratios = "".join(f"{res[ratio_key][n]:>24.3f}" for n in perf.SCENARIOS)
             print(f"{res['target']:<14}{'ratio':<12}{ratios}   (max-speed / default, best)")
+    for res in results:
+        if not res["instructions"]:
+            continue
+        print()
+        print(f"{res['target']}: server instructions per request (callgrind; fewer is faster)")
+        head = "".join(f"{perf.SCENARIOS[n].label:>24}" for n in perf.SCENARIOS)
+        print(f"{'preset':<26}{head}")
+        for preset in PRESETS:
+            cells = "".join(f"{res['instructions'][preset][n]:>24,.0f}" for n in perf.SCENARIOS)
+            print(f"{preset:<26}{cells}")
+        ratios = "".join(f"{res['instruction_ratios'][n]:>24.3f}" for n in perf.SCENARIOS)
+        print(f"{'max-speed / default':<26}{ratios}")
+        counts = ", ".join(f"{n} {c} and {3 * c}" for n, c in perf.INSTRUCTION_COUNTS.items())
+        print(f"  requests per run, one outstanding (-w 1): {counts}; shut-down not counted")
     print()
     for res in results:
         counts = ", ".join(f"{n} {c}" for n, c in res["counts"].items())

@@ -112,8 +112,10 @@ def client_argv(
     client_port: int,
     count: int,
     timeout_s: int,
+    window: int | None = None,
 ) -> list[str]:
-    """The client: ``-c`` is the count (pjsip-perf's help says -n, its code reads -c)."""
+    """The client: ``-c`` is the count (pjsip-perf's help says -n, its code reads -c);
+    ``-w`` the most requests outstanding (default: pjsip-perf's own)."""
     return [
         str(exe),
         "-p",
@@ -122,6 +124,7 @@ def client_argv(
         str(count),
         "-t",
         str(min(600, timeout_s)),  # pjsip-perf refuses more than 600 s
+        *(["-w", str(window)] if window else []),
         *scenario.args,
         f"sip:{scenario.user}@127.0.0.1:{server_port}",
     ]
@@ -254,6 +257,7 @@ class Spec:
     counts: dict[str, int]
     repeats: int
     work: str
+    instructions: bool = False  # count the server's instructions (callgrind), not its rate
 
 
 def runner_fields(runner: PrefixRunner) -> dict[str, Any]:
@@ -313,7 +317,6 @@ def measure(
     machine load touches them alike. Everything runs in a loopback-only network namespace, on
     one CPU (see `settle`).
     """
-    work.mkdir(parents=True, exist_ok=True)
     chosen = tuple(scenarios)
     spec = Spec(
         programs={k: str(v) for k, v in programs.items()},
@@ -323,6 +326,20 @@ def measure(
         repeats=repeats,
         work=str(work),
     )
+    data = _run_inner(spec, work)
+    rates = {
+        label: {
+            name: Rate(r["scenario"], r["label"], r["count"], list(r["runs"]), list(r["cpu_runs"]))
+            for name, r in rates.items()
+        }
+        for label, rates in data["rates"].items()
+    }
+    return Measurement(rates, data.get("conditions", {}))
+
+
+def _run_inner(spec: Spec, work: Path) -> dict[str, Any]:
+    """Run a Spec in a loopback-only network namespace (``python -m pjbuild.perf --inner``)."""
+    work.mkdir(parents=True, exist_ok=True)
     spec_file = work / "spec.json"
     result_file = work / "result.json"
     spec_file.write_text(json.dumps(asdict(spec), indent=2))
@@ -342,17 +359,10 @@ def measure(
                 details=tail,
             )
         raise PerfError(f"the pjsip-perf measurement failed (exit {proc.returncode})", details=tail)
-    data = json.loads(result_file.read_text())
+    data: dict[str, Any] = json.loads(result_file.read_text())
     if data.get("error"):
         raise PerfError(data["error"], details=data.get("details", ""))
-    rates = {
-        label: {
-            name: Rate(r["scenario"], r["label"], r["count"], list(r["runs"]), list(r["cpu_runs"]))
-            for name, r in rates.items()
-        }
-        for label, rates in data["rates"].items()
-    }
-    return Measurement(rates, data.get("conditions", {}))
+    return data
 
 
 def _pythonpath() -> list[str]:
@@ -460,14 +470,23 @@ def process_cpu_s(pid: int) -> float | None:
 
 
 def run_once(
-    exe: str, scenario: Scenario, count: int, runner: PrefixRunner, work: Path, tag: str
+    exe: str,
+    scenario: Scenario,
+    count: int,
+    runner: PrefixRunner,
+    work: Path,
+    tag: str,
+    *,
+    server_wrap: tuple[str, ...] = (),
+    window: int | None = None,
 ) -> Run:
     """A fresh server, one client run, the server stopped; and the server's CPU time in
-    between (its start-up and shut-down left out)."""
-    factor = runner.timeout_factor
+    between (its start-up and shut-down left out). ``server_wrap`` runs the server under
+    another program (valgrind)."""
+    factor = runner.timeout_factor * (20 if server_wrap else 1)
     server_port, client_port = free_udp_ports(2)
     log = work / f"{tag}.server.log"
-    server = runner.start(server_argv(exe, server_port), work, log)
+    server = runner.start([*server_wrap, *server_argv(exe, server_port)], work, log)
     try:
         deadline = time.monotonic() + 30 * factor
         while SERVER_READY not in log.read_text(errors="replace"):
@@ -486,6 +505,7 @@ def run_once(
             client_port=client_port,
             count=count,
             timeout_s=timeout_s,
+            window=window,
         )
         done = runner.run(argv, work, timeout=timeout_s + 30)
         cpu_after = process_cpu_s(server.pid)
@@ -508,6 +528,8 @@ def run_once(
 def run_spec(spec: Spec, say: Callable[[str], None] = lambda _t: None) -> dict[str, Any]:
     runner = runner_from(spec.runner)
     work = Path(spec.work)
+    if spec.instructions:
+        return {"instructions": count_spec(spec, runner, work, say)}
     rates = {
         label: {
             name: Rate(name, SCENARIOS[name].label, spec.counts[name]) for name in spec.scenarios
@@ -527,6 +549,108 @@ def run_spec(spec: Spec, say: Callable[[str], None] = lambda _t: None) -> dict[s
                     line += f", {rate.cpu_runs[-1]:.0f} per server CPU-second"
                 say(line)
     return {"rates": {k: {n: r.to_json() for n, r in v.items()} for k, v in rates.items()}}
+
+
+# --- instructions per request (callgrind) -------------------------------------------------------
+#
+# Wall-clock rates in a shared VM vary run to run by 15% or more (README, Benchmarks); a
+# preset's gain can be smaller. Valgrind's callgrind counts the instructions the server runs
+# (its own code and libc's; not the kernel's), which repeat exactly. Each scenario runs twice,
+# with N and 3N requests, one outstanding at a time (-w 1: a server slowed down 50x by valgrind
+# sees no retransmissions); the difference divided by 2N is the cost of one request, without
+# start-up. Shut-down (pjsip_endpt_destroy) is subtracted: it grows with the transactions
+# still held, and no rate counts it.
+
+INSTRUCTION_COUNTS = {"stateless": 1000, "stateful": 300, "invite": 100}
+SHUTDOWN_FUNCTION = "pjsip_endpt_destroy"
+_TOTALS = re.compile(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?PROGRAM TOTALS", re.M)
+
+
+def callgrind_argv(out_file: Path) -> tuple[str, ...]:
+    valgrind = shutil.which("valgrind")
+    if not valgrind:
+        raise ToolMissingError(
+            "counting instructions needs valgrind", hint="apt-get install valgrind"
+        )
+    return (valgrind, "--tool=callgrind", f"--callgrind-out-file={out_file}")
+
+
+def parse_annotate(totals: str, inclusive: str, function: str = SHUTDOWN_FUNCTION) -> int:
+    """Instructions of a callgrind profile outside ``function`` (and what it calls), from
+    ``callgrind_annotate`` (totals) and ``callgrind_annotate --inclusive=yes`` output."""
+    found = _TOTALS.search(totals)
+    if not found:
+        raise PerfError("callgrind_annotate printed no PROGRAM TOTALS", details=totals[-2000:])
+    total = int(found.group(1).replace(",", ""))
+    excluded = 0
+    pattern = re.compile(rf"^\s*([\d,]+)\s+.*:{re.escape(function)}(?:'\d+)?\s", re.M)
+    for match in pattern.finditer(inclusive):
+        excluded = max(excluded, int(match.group(1).replace(",", "")))
+    return total - excluded
+
+
+def profile_instructions(out_file: Path) -> int:
+    annotate = shutil.which("callgrind_annotate")
+    if not annotate:
+        raise ToolMissingError("callgrind_annotate not found", hint="apt-get install valgrind")
+    argv = [annotate, str(out_file)]
+    totals = subprocess.run(argv, capture_output=True, text=True, check=False).stdout
+    inclusive = subprocess.run(
+        [*argv[:1], "--inclusive=yes", *argv[1:]], capture_output=True, text=True, check=False
+    ).stdout
+    return parse_annotate(totals, inclusive)
+
+
+def per_request(small: int, large: int, n_small: int, n_large: int) -> float:
+    """Instructions of one request: the difference of two runs over their request counts."""
+    if n_large <= n_small:
+        raise ValueError("the second run must have more requests")
+    return (large - small) / (n_large - n_small)
+
+
+def count_spec(
+    spec: Spec, runner: PrefixRunner, work: Path, say: Callable[[str], None]
+) -> dict[str, dict[str, float]]:
+    if runner.kind != "native":
+        raise PerfError("instructions are counted only for native runs (valgrind on the host)")
+    out: dict[str, dict[str, float]] = {label: {} for label in spec.programs}
+    for name in spec.scenarios:
+        n = spec.counts[name]
+        for label, exe in spec.programs.items():
+            counted = []
+            for requests in (n, 3 * n):
+                tag = f"{_safe(label)}.{name}.{requests}.ir"
+                profile = work / f"{tag}.callgrind"
+                wrap = callgrind_argv(profile)
+                run_once(
+                    exe, SCENARIOS[name], requests, runner, work, tag, server_wrap=wrap, window=1
+                )
+                counted.append(profile_instructions(profile))
+            out[label][name] = per_request(counted[0], counted[1], n, 3 * n)
+            say(f"{label} {name}: {out[label][name]:.0f} instructions per request")
+    return out
+
+
+def count_instructions(
+    programs: dict[str, Path],
+    *,
+    scenarios: Iterable[str] = tuple(SCENARIOS),
+    counts: dict[str, int] | None = None,
+    work: Path,
+) -> dict[str, dict[str, float]]:
+    """Instructions per request of each program's server (label -> scenario -> count)."""
+    chosen = tuple(scenarios)
+    spec = Spec(
+        programs={k: str(v) for k, v in programs.items()},
+        runner=runner_fields(PrefixRunner(kind="native", prefix=(), env=())),
+        scenarios=chosen,
+        counts=counts or {s: INSTRUCTION_COUNTS[s] for s in chosen},
+        repeats=1,
+        work=str(work),
+        instructions=True,
+    )
+    data = _run_inner(spec, work)
+    return {k: {n: float(v) for n, v in rs.items()} for k, rs in data["instructions"].items()}
 
 
 def cpu_rate(done: int, cpu_s: float) -> float:

@@ -49,6 +49,28 @@ def test_pjsip_perf_rates_from_real_output(
         assert "sip:0@127.0.0.1:" in server_log  # published address: loopback only
 
 
+def test_instruction_counts_repeat(
+    pjb: Pjbuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """callgrind's count of the server's instructions per request (window 1, shut-down taken
+    out) is the same in two sessions: what makes it a measure where rates are noise."""
+    built = pjb.build_json(*HOST_ARGS)
+    exe = perf.program_in(Path(built["artifact"]))
+    monkeypatch.setenv("PJBUILD_HOME", str(pjb.home))
+    counts = {"stateless": 200, "stateful": 100}
+    first, second = (
+        perf.count_instructions(
+            {"host": exe}, scenarios=counts, counts=counts, work=tmp_path / str(i)
+        )["host"]
+        for i in (1, 2)
+    )
+    for name in counts:
+        assert 5_000 < first[name] < 2_000_000, first
+        assert second[name] == pytest.approx(first[name], rel=0.02)
+    assert first["stateful"] > first["stateless"]  # a transaction costs more than none
+    assert (tmp_path / "1" / "host.stateless.600.ir.callgrind").is_file()  # N and 3N requests
+
+
 def test_matrix_perf_columns(pjb: Pjbuild, tmp_path: Path) -> None:
     report = tmp_path / "report"
     proc = pjb.run(

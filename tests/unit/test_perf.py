@@ -335,3 +335,47 @@ def test_matrix_report_has_perf_columns_only_with_perf() -> None:
     assert all(line.count("|") == 12 for line in lines[2:6])
     assert "| 2 | 812 | 97 |" in lines[4]
     assert to_json([measured])["targets"][0]["perf"]["invite_calls_per_s"] == 97
+
+
+# --- instructions per request (callgrind) -------------------------------------------------------
+
+
+def test_client_window_option() -> None:
+    s = perf.SCENARIOS["invite"]
+    argv = perf.client_argv("x", s, server_port=1, client_port=2, count=5, timeout_s=9, window=1)
+    assert argv[argv.index("-w") + 1] == "1"
+    assert argv[-3:] == ["-m", "INVITE", "sip:2@127.0.0.1:1"]  # the scenario's args follow
+    assert "-w" not in perf.client_argv("x", s, server_port=1, client_port=2, count=5, timeout_s=9)
+
+
+def test_shutdown_is_taken_out_of_the_instruction_count(fixtures: Path) -> None:
+    """Real callgrind_annotate output of a max-speed server after 900 stateful requests: its
+    shut-down (pjsip_endpt_destroy, rescanning a 64K-bucket table per transaction) is 81%."""
+    totals = (fixtures / "pjsip-perf" / "callgrind-totals.txt").read_text()
+    inclusive = (fixtures / "pjsip-perf" / "callgrind-inclusive.txt").read_text()
+    assert perf.parse_annotate(totals, inclusive) == 334_792_114 - 271_641_839
+    assert perf.parse_annotate(totals, inclusive, function="no_such_function") == 334_792_114
+    with pytest.raises(perf.PerfError, match="PROGRAM TOTALS"):
+        perf.parse_annotate("nothing here", inclusive)
+
+
+def test_instructions_per_request_is_the_difference_of_two_runs() -> None:
+    assert perf.per_request(1_000_000, 3_000_000, 100, 300) == 10_000.0
+    with pytest.raises(ValueError):
+        perf.per_request(1, 2, 300, 300)
+
+
+def test_instruction_counting_needs_valgrind_and_a_native_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(perf.ToolMissingError, match="valgrind"):
+        perf.callgrind_argv(tmp_path / "p")
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert perf.callgrind_argv(tmp_path / "p") == (
+        "/usr/bin/valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp_path / 'p'}",
+    )  # fmt: skip
+    spec = perf.Spec({"a": "x"}, perf.runner_fields(QEMU), ("stateless",), {"stateless": 1}, 1,
+                     str(tmp_path), instructions=True)  # fmt: skip
+    with pytest.raises(perf.PerfError, match="native"):
+        perf.run_spec(spec)
