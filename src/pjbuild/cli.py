@@ -386,6 +386,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
             "name": p.name,
             "description": p.description,
             "cflags": list(p.cflags),
+            "ldflags": list(p.ldflags),
             "options": dict(p.options),
             "notes": p.notes.strip(),
             "file": str(p.path),
@@ -395,10 +396,11 @@ def cmd_presets(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table("preset", "description", "cflags", "options")
+    table = Table("preset", "description", "flags", "options")
     for r in rows:
         opts = " ".join(f"{k}={_show(v)}" for k, v in r["options"].items())
-        table.add_row(r["name"], r["description"], " ".join(r["cflags"]), opts)
+        flags = " ".join([*r["cflags"], *r["ldflags"]])
+        table.add_row(r["name"], r["description"], flags, opts)
     out.print(table)
     return 0
 

@@ -31,6 +31,9 @@ def deps_cache() -> Cache:
     return Cache(paths.home() / "deps")
 
 
+DEFAULT_OPTIMIZE = ("-O2",)  # CMake builds: the project's Release build type instead
+
+
 @dataclass(frozen=True)
 class BuildContext:
     recipe: DepRecipe
@@ -42,6 +45,7 @@ class BuildContext:
     ccache: bool
     log: StepLog
     epoch: int  # SOURCE_DATE_EPOCH: newest file time of the extracted archive
+    optimize: tuple[str, ...] = DEFAULT_OPTIMIZE  # the preset's [deps] cflags when it has them
 
     def env(self) -> dict[str, str]:
         c = self.target.compilers
@@ -63,10 +67,11 @@ class BuildContext:
     def flags(self, optimize: bool = True) -> list[str]:
         """Compile flags: the target's, position independent, paths mapped (pjbuild.repro)."""
         return [
-            *(["-O2"] if optimize else []),
+            *(self.optimize if optimize else ()),
             *self.target.pic_cflags,
             *self.target.cflags,
             *repro.prefix_map_flags(paths.home()),
+            *repro.tree_map_flags(self.src),
         ]
 
 
@@ -133,14 +138,16 @@ class CMakeBuilder:
             str(ctx.src),
             "-B",
             str(build),
-            "-DCMAKE_BUILD_TYPE=Release",
+            # a preset's own optimisation flags go into CMAKE_C_FLAGS under a build type that
+            # adds none (projects such as Mbed TLS set their own CMAKE_C_FLAGS_RELEASE)
+            f"-DCMAKE_BUILD_TYPE={'Release' if ctx.optimize == DEFAULT_OPTIMIZE else 'None'}",
             f"-DCMAKE_INSTALL_PREFIX={ctx.prefix}",
             "-DCMAKE_INSTALL_LIBDIR=lib",
             "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
             f"-DCMAKE_C_COMPILER={c.cc}",
             f"-DCMAKE_AR={shutil.which(c.ar) or c.ar}",
             f"-DCMAKE_RANLIB={shutil.which(c.ranlib) or c.ranlib}",
-            f"-DCMAKE_C_FLAGS={' '.join(ctx.flags(optimize=False))}",
+            f"-DCMAKE_C_FLAGS={' '.join(ctx.flags(optimize=ctx.optimize != DEFAULT_OPTIMIZE))}",
         ]
         if ctx.ccache and shutil.which("ccache"):
             args.append("-DCMAKE_C_COMPILER_LAUNCHER=ccache")
@@ -226,7 +233,18 @@ def ensure(
         src = extract(archive.path, work / "src")
         destdir = work / "destdir"
         epoch = repro.source_date_epoch(src)
-        ctx = BuildContext(recipe, target, src, str(final), destdir, jobs, ccache, log, epoch)
+        ctx = BuildContext(
+            recipe,
+            target,
+            src,
+            str(final),
+            destdir,
+            jobs,
+            ccache,
+            log,
+            epoch,
+            optimize=choice.cflags or DEFAULT_OPTIMIZE,
+        )
         BUILDERS[recipe.build_kind].build(ctx)
         installed = destdir / str(final).lstrip("/")
         if not installed.is_dir():

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pjbuild import __version__, paths
+from pjbuild import __version__, paths, repro
 from pjbuild.errors import ConfigError, unknown
 from pjbuild.sources import SourceVersion
 from pjbuild.targets import Target
@@ -70,6 +70,8 @@ class DepChoice:
     prefix: str  # what configure gets ({prefix}); "" when the compiler finds it by itself
     digest: str  # source: the dependency's inputs digest (names its cache folder)
     package: str  # system: the Debian package (with :<arch> for multiarch)
+    # source: optimisation flags replacing the builders' -O2 (a preset's [deps] cflags)
+    cflags: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -80,7 +82,7 @@ class DepChoice:
         return [a.format(prefix=prefix) for a in self.recipe.configure_args]
 
     def summary(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "version": self.recipe.version if self.provider == "source" else self.provider,
             "provider": self.provider,
@@ -88,6 +90,9 @@ class DepChoice:
             "package": self.package,
             "prefix": self.prefix,
         }
+        if self.cflags:
+            out["cflags"] = list(self.cflags)
+        return out
 
 
 def deps_dir() -> Path:
@@ -168,11 +173,14 @@ def system_package(target: Target, recipe: DepRecipe) -> str | None:
     return f"{package}:{target.multiarch}"
 
 
-def source_digest(target: Target, recipe: DepRecipe, compiler: str) -> str:
+def source_digest(
+    target: Target, recipe: DepRecipe, compiler: str, cflags: tuple[str, ...] = ()
+) -> str:
     """Inputs digest of a dependency built from source: what changes its bytes."""
     assert recipe.source is not None
-    inputs = {
+    inputs: dict[str, Any] = {
         "pjbuild": __version__,
+        "repro": repro.SCHEME,
         "recipe": json.loads(json.dumps(recipe.raw, sort_keys=True, default=str)),
         "target": {
             "name": target.name,
@@ -183,6 +191,8 @@ def source_digest(target: Target, recipe: DepRecipe, compiler: str) -> str:
         },
         "compiler": compiler,
     }
+    if cflags:  # absent for the builders' default (-O2): its digest is as before
+        inputs["cflags"] = list(cflags)
     blob = json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
@@ -197,6 +207,7 @@ def choose(
     deps_from: str | None,
     compiler: str,
     prefixes: dict[str, str] | None = None,
+    cflags: tuple[str, ...] = (),
 ) -> DepChoice:
     given = (prefixes or {}).get(recipe.name)
     if given:
@@ -219,8 +230,8 @@ def choose(
                 f"{recipe.name} cannot be built from source by pjbuild (system package only)",
                 hint=f"use --deps-from system, or another {recipe.provides.split(':')[0]} choice",
             )
-        digest = source_digest(target, recipe, compiler)
-        return DepChoice(recipe, "source", str(source_prefix(digest)), digest, "")
+        digest = source_digest(target, recipe, compiler, cflags)
+        return DepChoice(recipe, "source", str(source_prefix(digest)), digest, "", cflags)
     unusable = dict(target.no_system).get(recipe.name)
     if unusable:
         raise ConfigError(
@@ -250,8 +261,12 @@ def resolve(
     compiler: str,
     recipes: dict[str, DepRecipe] | None = None,
     prefixes: dict[str, str] | None = None,
+    cflags: tuple[str, ...] = (),
 ) -> tuple[DepChoice, ...]:
-    """The dependencies of a build, in link order (TLS first)."""
+    """The dependencies of a build, in link order (TLS first).
+
+    cflags: optimisation flags for the ones built from source, replacing -O2 (a preset's
+    [deps] cflags, e.g. minimal-size's -Os)."""
     recipes = recipes if recipes is not None else load_recipes()
     for name in prefixes or {}:
         if name not in recipes:
@@ -274,7 +289,7 @@ def resolve(
             f"--dep-prefix {', '.join(sorted(unused))}: this build does not use it",
             hint="drop it, or ask for the TLS backend / --feature that uses it",
         )
-    return tuple(choose(target, r, deps_from, compiler, prefixes) for r in wanted)
+    return tuple(choose(target, r, deps_from, compiler, prefixes, cflags) for r in wanted)
 
 
 def pkg_config_dirs(choices: tuple[DepChoice, ...], target: Target) -> list[str]:

@@ -126,6 +126,8 @@ class Preset:
     cflags: tuple[str, ...]
     notes: str
     path: Path
+    ldflags: tuple[str, ...] = ()  # link flags for pjproject's programs (LDFLAGS)
+    dep_cflags: tuple[str, ...] = ()  # [deps] cflags: replace -O2 for dependencies from source
     known_failures: tuple[tuple[str, str], ...] = ()  # "program:test" -> reason
 
 
@@ -138,6 +140,7 @@ class ResolvedConfig:
     origins: tuple[tuple[str, str], ...]  # name -> default | preset | set | tls | tree
     raw: tuple[tuple[str, str], ...] = ()  # --set-raw macros
     cflags: tuple[str, ...] = ()
+    ldflags: tuple[str, ...] = ()
     overrides: tuple[str, ...] = ()  # the --set/--set-raw text, canonical
     notes: tuple[str, ...] = field(default=())
 
@@ -206,6 +209,8 @@ def load_presets(schema: Schema, extra_dirs: list[Path] | None = None) -> dict[s
             description=data.get("description", ""),
             options=tuple(sorted(opts.items())),
             cflags=tuple(data.get("cflags", [])),
+            ldflags=tuple(data.get("ldflags", [])),
+            dep_cflags=tuple(data.get("deps", {}).get("cflags", [])),
             notes=data.get("notes", ""),
             path=file,
             known_failures=tuple(sorted(data.get("tests", {}).get("known_failures", {}).items())),
@@ -289,6 +294,7 @@ def resolve(
         origins=tuple(sorted(origins.items())),
         raw=tuple(sorted((raw or {}).items())),
         cflags=preset.cflags,
+        ldflags=preset.ldflags,
         overrides=canonical_overrides(sets, raw or {}),
     )
     validate(schema, config)

@@ -102,6 +102,7 @@ class BuildPlan:
         """The inputs that change the artifact's bytes (hashed into the digest)."""
         return {
             "pjbuild": __version__,
+            "repro": repro.SCHEME,
             "source": {"file": self.source.version.filename, "sha256": self.source.sha256},
             "patches": [
                 {"file": p.file.name, "sha256": p.digest()} for p in self.source.version.patches
@@ -256,7 +257,11 @@ def build_env(
         "CXXFLAGS": flags,
         "LC_ALL": "C",
     }
-    ldflags = [*target.ldflags, *(f"-L{d.prefix}/lib" for d in built)]
+    ldflags = [
+        *target.spell_ldflags(config.ldflags),
+        *target.ldflags,
+        *(f"-L{d.prefix}/lib" for d in built),
+    ]
     if ldflags:
         env["LDFLAGS"] = " ".join(ldflags)
     # static dependencies need their own system libraries at link time (configure's checks too)
@@ -296,7 +301,13 @@ def make_plan(req: Request) -> BuildPlan:
     features = tuple(dict.fromkeys(req.features))
     backend = tls_backend(target, req.tls, data)
     dep_choices = resolve_deps(
-        target, backend, features, req.deps_from, compiler, prefixes=dict(req.dep_prefixes)
+        target,
+        backend,
+        features,
+        req.deps_from,
+        compiler,
+        prefixes=dict(req.dep_prefixes),
+        cflags=preset.dep_cflags,
     )
     tls = choose_tls(target, backend, data, dep_choices)
     sets = parse_sets(schema, list(req.sets))

@@ -2,9 +2,14 @@
 
 Two builds with the same inputs digest, in different PJBUILD_HOME folders and at different
 times, must produce the same libraries and programs. What would differ, and what pjbuild does:
-  paths    every compiled path under PJBUILD_HOME (the source tree, dependency prefixes) is
-           mapped to /pjbuild (-ffile-prefix-map: __FILE__, debug info, DW_AT_comp_dir);
-           ccache's base_dir is PJBUILD_HOME, so the flag does not stop ccache hits
+  paths    every compiled path under PJBUILD_HOME (dependency prefixes) is mapped to /pjbuild,
+           and the source tree being compiled (PJBUILD_HOME/work/<digest>/src) to /pjbuild/src
+           (-ffile-prefix-map; GCC applies the last matching one: __FILE__, debug info,
+           DW_AT_comp_dir). The tree's own map keeps the digest out of the bytes: ccache does
+           not hash the working folder (CCACHE_NOHASHDIR, base_dir PJBUILD_HOME), so without it
+           an object cached by a build of another configuration carried that build's folder
+           name into this one's debug info (found in a max-speed artifact whose pjsip-perf
+           named two work folders), and a warm cache gave other bytes than a cold one
   times    SOURCE_DATE_EPOCH = the newest file time of the extracted source archive (GCC's
            __DATE__/__TIME__; pjproject itself uses neither); archives by deterministic `ar`
            (Debian's binutils default `D`); MinGW's linker gets --no-insert-timestamp (target
@@ -23,8 +28,18 @@ from pathlib import Path
 MAPPED_TO = "/pjbuild"
 
 
+# changes when what the mapping makes of paths changes (part of every inputs digest: an
+# artifact made under another scheme has other bytes)
+SCHEME = 2
+
+
 def prefix_map_flags(home: Path) -> list[str]:
     return [f"-ffile-prefix-map={home}={MAPPED_TO}"]
+
+
+def tree_map_flags(tree: Path) -> list[str]:
+    """The source tree being compiled as /pjbuild/src; after prefix_map_flags (last wins)."""
+    return [f"-ffile-prefix-map={tree}={MAPPED_TO}/src"]
 
 
 def source_date_epoch(tree: Path) -> int:
@@ -59,4 +74,12 @@ def drop_prefix_maps(text: str) -> str:
     return _MAP_FLAG.sub("", text)
 
 
-__all__ = ["MAPPED_TO", "drop_prefix_maps", "prefix_map_flags", "source_date_epoch", "step_env"]
+__all__ = [
+    "MAPPED_TO",
+    "SCHEME",
+    "drop_prefix_maps",
+    "prefix_map_flags",
+    "source_date_epoch",
+    "step_env",
+    "tree_map_flags",
+]

@@ -85,6 +85,9 @@ class Target:
     # known failures that hold only with one TLS backend: (backend, "program:test", reason)
     tls_known_failures: tuple[tuple[str, str, str], ...] = ()
     ldflags: tuple[str, ...] = ()  # extra link flags (LDFLAGS) for pjproject's programs
+    # a preset's GNU ld link flags as this target's linker spells them (e.g. Apple's ld64:
+    # -Wl,--gc-sections -> -Wl,-dead_strip); [] drops the flag
+    ldflag_spelling: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # extra libraries a statically linked dependency needs on this target: name -> libs
     dep_libs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # build engine (pjbuild.engines): "autotools" (configure + make) or "msbuild" (Visual
@@ -126,6 +129,11 @@ class Target:
     def configure_for_tls(self, backend: str) -> tuple[str, ...]:
         table = dict(self.tls_configure)
         return table.get(backend, table.get("*", ()))
+
+    def spell_ldflags(self, flags: tuple[str, ...]) -> list[str]:
+        """A preset's link flags (GNU ld spelling) for this target's linker."""
+        spelling = dict(self.ldflag_spelling)
+        return [x for f in flags for x in spelling.get(f, (f,))]
 
     def dep_extra_libs(self, name: str) -> tuple[str, ...]:
         return dict(self.dep_libs).get(name, ())
@@ -235,6 +243,9 @@ def parse_target(path: Path) -> Target:
         tls_unavailable=_pairs(tls.get("unavailable")),
         no_system=_pairs(deps.get("no_system")),
         ldflags=tuple(data.get("ldflags", [])),
+        ldflag_spelling=tuple(
+            sorted((k, tuple(v)) for k, v in data.get("ldflag_spelling", {}).items())
+        ),
         engine=engine,
         tls_configure=tuple(sorted((k, tuple(v)) for k, v in tls.get("configure", {}).items())),
         requires_tree=tuple(data.get("requires_tree", [])),

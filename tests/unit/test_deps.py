@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -75,9 +77,20 @@ def test_host_openssl_comes_from_the_system_unless_asked(home: Path) -> None:
 
 def test_dependency_digest_is_shared_across_pjproject_configs(home: Path) -> None:
     a = make_plan(Request(target="linux-mips", tls="mbedtls", tests="none"))
-    b = make_plan(Request(target="linux-mips", tls="mbedtls", preset="minimal-size", tests="none"))
+    b = make_plan(
+        Request(
+            target="linux-mips",
+            tls="mbedtls",
+            preset="max-speed",
+            sets=("PJSUA_MAX_CALLS=8",),
+            tests="none",
+        )
+    )
     assert a.digest != b.digest
     assert a.deps[0].digest == b.deps[0].digest  # one mbedtls build serves both
+    # a preset with its own [deps] cflags (minimal-size) has its own dependency builds
+    m = make_plan(Request(target="linux-mips", tls="mbedtls", preset="minimal-size", tests="none"))
+    assert m.deps[0].digest != a.deps[0].digest
     c = make_plan(Request(target="linux-mipsel", tls="mbedtls", tests="none"))
     assert c.deps[0].digest != a.deps[0].digest
 
@@ -173,7 +186,7 @@ printf 'PREFIX=%s\\n' "$prefix" > config.mk
 MAKEFILE = """include config.mk
 all: libtiny.a
 libtiny.a: tiny.c
-\t$(CC) -c tiny.c -o tiny.o && $(AR) rcs libtiny.a tiny.o
+\t$(CC) $(CFLAGS) -c tiny.c -o tiny.o && $(AR) rcs libtiny.a tiny.o
 install: all
 \tmkdir -p $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/tiny
 \tcp libtiny.a $(DESTDIR)$(PREFIX)/lib/ && cp tiny.h $(DESTDIR)$(PREFIX)/include/tiny/
@@ -218,10 +231,10 @@ header = "tiny/tiny.h"
     return parse_recipe(folder / "tiny.toml")
 
 
-def _choice(recipe: DepRecipe):  # type: ignore[no-untyped-def]
+def _choice(recipe: DepRecipe, cflags: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
     from pjbuild.deps import choose
 
-    return choose(TARGETS["linux-x86_64"], recipe, "source", "gcc")
+    return choose(TARGETS["linux-x86_64"], recipe, "source", "gcc", cflags=cflags)
 
 
 def test_source_build_is_cached_and_published_atomically(
@@ -385,3 +398,80 @@ def test_targets_without_8_byte_atomics_link_libatomic_for_openssl(home: Path) -
     assert "-latomic" not in dict(armhf.env)["LIBS"].split()
     mbed = make_plan(Request(target="linux-mips", tls="mbedtls", tests="none"))
     assert "-latomic" not in dict(mbed.env)["LIBS"].split()
+
+
+# --- a preset's [deps] cflags (minimal-size: -Os, one section per function) ---------------------
+
+
+def test_preset_dependency_flags_make_a_separate_dependency_build(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = _tiny_archive(tmp_path / "mirror")
+    monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
+    recipe = _tiny_recipe(archive, tmp_path)
+    plain, small = _choice(recipe), _choice(recipe, ("-Os", "-ffunction-sections"))
+    assert plain.digest == source_digest(TARGETS["linux-x86_64"], recipe, "gcc")  # unchanged
+    assert small.digest != plain.digest and small.prefix != plain.prefix
+    assert small.summary()["cflags"] == ["-Os", "-ffunction-sections"]
+    assert "cflags" not in plain.summary()
+    logs = {}
+    for choice in (plain, small):
+        prefix = depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False)
+        logs[choice.digest] = (prefix.parent / "logs" / "build.log").read_text()
+        sections = subprocess.run(
+            ["readelf", "-SW", str(prefix / "lib" / "libtiny.a")], capture_output=True, text=True
+        ).stdout
+        assert (".text.tiny" in sections) == (choice is small)  # -ffunction-sections applied
+    compile_line = [ln for ln in logs[small.digest].splitlines() if "-c tiny.c" in ln]
+    assert compile_line and "-Os" in compile_line[0] and "-O2" not in compile_line[0]
+    assert "-O2" in next(ln for ln in logs[plain.digest].splitlines() if "-c tiny.c" in ln)
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.argv: list[list[str]] = []
+
+    def run(self, _name: str, argv: list[str], *_a: object, **_k: object) -> None:
+        self.argv.append(list(argv))
+
+
+@pytest.mark.parametrize("optimize", [("-O2",), ("-Os", "-ffunction-sections")])
+def test_cmake_dependencies_get_the_preset_flags_instead_of_release(
+    optimize: tuple[str, ...], tmp_path: Path
+) -> None:
+    if not shutil.which("cmake"):
+        pytest.skip("cmake not installed")
+    log = _Recorder()
+    ctx = depbuild.BuildContext(
+        RECIPES["mbedtls"],
+        TARGETS["linux-armhf"],
+        tmp_path,
+        "/p",
+        tmp_path / "d",
+        1,
+        False,
+        log,  # type: ignore[arg-type]
+        0,
+        optimize=optimize,
+    )
+    depbuild.CMakeBuilder().build(ctx)
+    configure = log.argv[0]
+    flags = next(a for a in configure if a.startswith("-DCMAKE_C_FLAGS="))
+    if optimize == ("-O2",):  # Mbed TLS's own Release flags, as before
+        assert "-DCMAKE_BUILD_TYPE=Release" in configure and "-O" not in flags
+    else:  # a build type that adds nothing, so -Os is the last word
+        assert "-DCMAKE_BUILD_TYPE=None" in configure
+        assert flags.startswith("-DCMAKE_C_FLAGS=-Os -ffunction-sections ")
+
+
+def test_minimal_size_plan_links_with_gc_sections_and_small_dependencies(home: Path) -> None:
+    small = make_plan(Request(target="linux-armhf", preset="minimal-size", tests="none"))
+    plain = make_plan(Request(target="linux-armhf", tests="none"))
+    assert small.deps[0].cflags == ("-Os", "-ffunction-sections", "-fdata-sections")
+    assert small.deps[0].digest != plain.deps[0].digest and plain.deps[0].cflags == ()
+    assert "-Wl,--gc-sections" in dict(small.env)["LDFLAGS"].split()
+    assert "--gc-sections" not in dict(plain.env).get("LDFLAGS", "")
+    # Apple's linker spells it -dead_strip (planned from the pinned digest on any machine)
+    mac = make_plan(Request(target="macos-arm64", preset="minimal-size", tests="none", fetch=False))
+    assert "-Wl,-dead_strip" in dict(mac.env)["LDFLAGS"].split()
+    assert "--gc-sections" not in dict(mac.env)["LDFLAGS"]

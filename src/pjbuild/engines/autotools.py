@@ -22,6 +22,10 @@ class AutotoolsEngine:
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
         env = {**dict(plan.env), **repro.step_env(self.epoch, paths.home())}
+        tree_map = " ".join(repro.tree_map_flags(src))  # not in the digest: paths only
+        for var in ("CFLAGS", "CXXFLAGS"):
+            if var in env:
+                env[var] = f"{env[var]} {tree_map}"
         if self.ccache and shutil.which("ccache"):
             for var in ("CC", "CXX", "LD"):
                 env[var] = f"ccache {env[var]}"
