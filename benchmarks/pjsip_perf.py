@@ -139,7 +139,7 @@ def main() -> int:
             continue
         print()
         print(f"{res['target']}: server instructions per request (callgrind; fewer is faster)")
-        head = "".join(f"{perf.SCENARIOS[n].label:>24}" for n in perf.SCENARIOS)
+        head = "".join(f"{n:>24}" for n in perf.SCENARIOS)  # instructions, not rates
         print(f"{'preset':<26}{head}")
         for preset in PRESETS:
             cells = "".join(f"{res['instructions'][preset][n]:>24,.0f}" for n in perf.SCENARIOS)
