@@ -387,6 +387,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
             "description": p.description,
             "cflags": list(p.cflags),
             "ldflags": list(p.ldflags),
+            "dep_cflags": list(p.dep_cflags),
             "options": dict(p.options),
             "notes": p.notes.strip(),
             "file": str(p.path),

@@ -40,8 +40,11 @@ def test_targets_json(home: Path) -> None:
 
 
 def test_presets_and_options_json(home: Path) -> None:
-    presets = {p["name"] for p in json.loads(pjbuild("presets", "--json", check=True).stdout)}
-    assert {"default", "minimal-size", "max-speed", "asterisk"} <= presets
+    rows = {p["name"]: p for p in json.loads(pjbuild("presets", "--json", check=True).stdout)}
+    assert {"default", "minimal-size", "max-speed", "asterisk"} <= set(rows)
+    small = rows["minimal-size"]
+    assert "-Wl,--gc-sections" in small["ldflags"] and "-Os" in small["dep_cflags"]
+    assert rows["default"]["ldflags"] == [] and rows["default"]["dep_cflags"] == []
     options = json.loads(pjbuild("options", "--json", check=True).stdout)
     ipv6 = next(o for o in options if o["name"] == "PJ_HAS_IPV6")
     assert ipv6["type"] == "bool" and ipv6["description"]
