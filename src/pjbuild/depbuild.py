@@ -132,22 +132,23 @@ class CMakeBuilder:
         env = ctx.env()
         build = ctx.src / "_build"
         c = ctx.target.compilers
+        # a preset's own optimisation flags go into CMAKE_C_FLAGS under a build type that adds
+        # none (projects such as Mbed TLS set their own CMAKE_C_FLAGS_RELEASE)
+        own_flags = ctx.optimize != DEFAULT_OPTIMIZE
         args = [
             "cmake",
             "-S",
             str(ctx.src),
             "-B",
             str(build),
-            # a preset's own optimisation flags go into CMAKE_C_FLAGS under a build type that
-            # adds none (projects such as Mbed TLS set their own CMAKE_C_FLAGS_RELEASE)
-            f"-DCMAKE_BUILD_TYPE={'Release' if ctx.optimize == DEFAULT_OPTIMIZE else 'None'}",
+            f"-DCMAKE_BUILD_TYPE={'None' if own_flags else 'Release'}",
             f"-DCMAKE_INSTALL_PREFIX={ctx.prefix}",
             "-DCMAKE_INSTALL_LIBDIR=lib",
             "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
             f"-DCMAKE_C_COMPILER={c.cc}",
             f"-DCMAKE_AR={shutil.which(c.ar) or c.ar}",
             f"-DCMAKE_RANLIB={shutil.which(c.ranlib) or c.ranlib}",
-            f"-DCMAKE_C_FLAGS={' '.join(ctx.flags(optimize=ctx.optimize != DEFAULT_OPTIMIZE))}",
+            f"-DCMAKE_C_FLAGS={' '.join(ctx.flags(optimize=own_flags))}",
         ]
         if ctx.ccache and shutil.which("ccache"):
             args.append("-DCMAKE_C_COMPILER_LAUNCHER=ccache")

@@ -469,6 +469,9 @@ def process_cpu_s(pid: int) -> float | None:
     return None
 
 
+WRAPPED_SLOWDOWN = 20  # timeouts of a server under valgrind (it runs up to 50x slower)
+
+
 def run_once(
     exe: str,
     scenario: Scenario,
@@ -483,7 +486,7 @@ def run_once(
     """A fresh server, one client run, the server stopped; and the server's CPU time in
     between (its start-up and shut-down left out). ``server_wrap`` runs the server under
     another program (valgrind)."""
-    factor = runner.timeout_factor * (20 if server_wrap else 1)
+    factor = runner.timeout_factor * (WRAPPED_SLOWDOWN if server_wrap else 1)
     server_port, client_port = free_udp_ports(2)
     log = work / f"{tag}.server.log"
     server = runner.start([*server_wrap, *server_argv(exe, server_port)], work, log)
@@ -575,16 +578,16 @@ def callgrind_argv(out_file: Path) -> tuple[str, ...]:
     return (valgrind, "--tool=callgrind", f"--callgrind-out-file={out_file}")
 
 
-def parse_annotate(totals: str, inclusive: str, function: str = SHUTDOWN_FUNCTION) -> int:
+def parse_annotate(text: str, function: str = SHUTDOWN_FUNCTION) -> int:
     """Instructions of a callgrind profile outside ``function`` (and what it calls), from
-    ``callgrind_annotate`` (totals) and ``callgrind_annotate --inclusive=yes`` output."""
-    found = _TOTALS.search(totals)
+    ``callgrind_annotate --inclusive=yes`` output (it prints the program's totals too)."""
+    found = _TOTALS.search(text)
     if not found:
-        raise PerfError("callgrind_annotate printed no PROGRAM TOTALS", details=totals[-2000:])
+        raise PerfError("callgrind_annotate printed no PROGRAM TOTALS", details=text[-2000:])
     total = int(found.group(1).replace(",", ""))
     excluded = 0
     pattern = re.compile(rf"^\s*([\d,]+)\s+.*:{re.escape(function)}(?:'\d+)?\s", re.M)
-    for match in pattern.finditer(inclusive):
+    for match in pattern.finditer(text):
         excluded = max(excluded, int(match.group(1).replace(",", "")))
     return total - excluded
 
@@ -593,12 +596,8 @@ def profile_instructions(out_file: Path) -> int:
     annotate = shutil.which("callgrind_annotate")
     if not annotate:
         raise ToolMissingError("callgrind_annotate not found", hint="apt-get install valgrind")
-    argv = [annotate, str(out_file)]
-    totals = subprocess.run(argv, capture_output=True, text=True, check=False).stdout
-    inclusive = subprocess.run(
-        [*argv[:1], "--inclusive=yes", *argv[1:]], capture_output=True, text=True, check=False
-    ).stdout
-    return parse_annotate(totals, inclusive)
+    argv = [annotate, "--inclusive=yes", str(out_file)]
+    return parse_annotate(subprocess.run(argv, capture_output=True, text=True, check=False).stdout)
 
 
 def per_request(small: int, large: int, n_small: int, n_large: int) -> float:

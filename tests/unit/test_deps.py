@@ -237,18 +237,25 @@ def _choice(recipe: DepRecipe, cflags: tuple[str, ...] = ()):  # type: ignore[no
     return choose(TARGETS["linux-x86_64"], recipe, "source", "gcc", cflags=cflags)
 
 
+def _tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DepRecipe:
+    """The tiny project's recipe, its archive in a mirror that pjbuild fetches from."""
+    archive = _tiny_archive(tmp_path / "mirror")
+    monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
+    return _tiny_recipe(archive, tmp_path)
+
+
 def test_source_build_is_cached_and_published_atomically(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    archive = _tiny_archive(tmp_path / "mirror")
-    monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
-    recipe = _tiny_recipe(archive, tmp_path)
+    recipe = _tiny(tmp_path, monkeypatch)
     choice = _choice(recipe)
     said: list[str] = []
     prefix = depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False, say=said.append)
     assert (prefix / "lib" / "libtiny.a").is_file() and (prefix / "include/tiny/tiny.h").is_file()
     manifest = json.loads((prefix.parent / "manifest.json").read_text())
     assert manifest["inputs_digest"] == choice.digest
+    assert recipe.source is not None
+    archive = tmp_path / "mirror" / recipe.source.filename
     assert manifest["source"]["sha256"] == sha256_file(archive)
     assert any("building tiny" in s for s in said)
     assert not (home / "deps" / "work" / choice.digest).exists()
@@ -260,10 +267,8 @@ def test_source_build_is_cached_and_published_atomically(
 def test_failed_source_build_publishes_nothing(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    archive = _tiny_archive(tmp_path / "mirror")
-    monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
     monkeypatch.setenv("FAIL", "1")
-    choice = _choice(_tiny_recipe(archive, tmp_path))
+    choice = _choice(_tiny(tmp_path, monkeypatch))
     with pytest.raises(BuildError, match="configure failed"):
         depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False)
     assert not (home / "deps" / "artifacts" / choice.digest).exists()
@@ -406,9 +411,7 @@ def test_targets_without_8_byte_atomics_link_libatomic_for_openssl(home: Path) -
 def test_preset_dependency_flags_make_a_separate_dependency_build(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    archive = _tiny_archive(tmp_path / "mirror")
-    monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
-    recipe = _tiny_recipe(archive, tmp_path)
+    recipe = _tiny(tmp_path, monkeypatch)
     plain, small = _choice(recipe), _choice(recipe, ("-Os", "-ffunction-sections"))
     assert plain.digest == source_digest(TARGETS["linux-x86_64"], recipe, "gcc")  # unchanged
     assert small.digest != plain.digest and small.prefix != plain.prefix
