@@ -278,10 +278,13 @@ def test_sigterm_stops_the_running_step(home: Path) -> None:
         [sys.executable, "-c", script, str(log)], env={**os.environ, "PJBUILD_HOME": str(home)}
     )
     deadline = time.monotonic() + 20
-    while not (log.is_file() and "started" in log.read_text()):
+    record = home / "locks" / "groups" / str(proc.pid)
+    # the step may print before pjbuild has recorded its group (Popen returns, then the record
+    # is written): wait for both
+    while not (log.is_file() and "started" in log.read_text() and record.is_file()):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    groups = [int(x) for f in (home / "locks" / "groups").iterdir() for x in f.read_text().split()]
+    groups = [int(x) for x in record.read_text().split()]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 143
     deadline = time.monotonic() + 5
