@@ -46,6 +46,10 @@ COMPONENTS = {
     "pj": [],
 }
 
+# Components a configuration may leave out: no library, no component (a consumer that asks for
+# pjproject::pjsua2 then gets Conan's "component not found" error, naming it).
+OPTIONAL = {"pjsua2"}
+
 
 class PjprojectConan(ConanFile):
     name = "pjproject"
@@ -172,6 +176,8 @@ class PjprojectConan(ConanFile):
             deps.libs = bundled
             deps.system_libs = system
         for name, requires in COMPONENTS.items():
+            if name in OPTIONAL and not (lib / f"lib{name}-{suffix}.a").is_file():
+                continue  # left out by the configuration (PJ_EXCLUDE_PJSUA2, e.g. minimal-size)
             comp = self.cpp_info.components[name]
             comp.libs = [f"{name}-{suffix}"]
             comp.requires = list(requires)

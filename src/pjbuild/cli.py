@@ -557,7 +557,7 @@ def cmd_wheel(args: argparse.Namespace) -> int:
     from pjbuild.build import BuildOptions, run_build
     from pjbuild.plan import make_plan
     from pjbuild.pyroot import wheel_data
-    from pjbuild.wheel import build_wheel, check_api, check_target, check_tools
+    from pjbuild.wheel import build_wheel, check_api, check_plan, check_target, check_tools
 
     def say(text: str) -> None:
         err.print(f"[pjbuild] {text}", markup=False)
@@ -566,6 +566,7 @@ def cmd_wheel(args: argparse.Namespace) -> int:
     api = check_api(args.python_api or data["default_api"], data)
     plan = make_plan(_request(args))
     check_target(plan.target)
+    check_plan(plan)
     check_tools(data, plan.target.os)
     say(
         f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "

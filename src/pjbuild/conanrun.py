@@ -115,6 +115,9 @@ def _summary(stdout: str, stderr: str, target: str) -> dict[str, Any]:
                 "package_id": node.get("package_id", ""),
                 "binary": node.get("binary", ""),
                 "options": node.get("options", {}),
+                "package_folder": node.get("package_folder") or "",
+                # what package_info declared ("root" is the package itself)
+                "components": sorted(c for c in node.get("cpp_info") or {} if c != "root"),
                 "test_package": "passed" if "test_package:" in stderr else "not-run",
             }
     m = re.search(r"pjproject/[\w.\-+]+", stderr)

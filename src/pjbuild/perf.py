@@ -762,6 +762,16 @@ def ratio(value: float, base: float) -> float | None:
     return round(value / base, 3) if base else None
 
 
+def common_libs_ratio(fp: Footprint, base: Footprint) -> tuple[float | None, list[str]]:
+    """Stripped size of the libraries both footprints have, as a ratio to ``base``'s, and the
+    libraries ``base`` has that ``fp`` lacks (a preset that leaves pjsua2 out): the like-for-like
+    figure next to the whole-prefix one."""
+    both = [name for name in base.per_lib if name in fp.per_lib]
+    missing = sorted(name for name in base.per_lib if name not in fp.per_lib)
+    value = ratio(sum(fp.per_lib[n] for n in both), sum(base.per_lib[n] for n in both))
+    return value, missing
+
+
 # --- for the benchmarks ----------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from pjbuild import paths
 from pjbuild.build import BuildOutcome
 from pjbuild.cache import Cache
 from pjbuild.errors import BuildError, ConfigError, TestFailureError, ToolMissingError
+from pjbuild.plan import BuildPlan
 from pjbuild.pyroot import TargetPython, ensure_target_python, wheel_data
 from pjbuild.steplog import StepLog
 from pjbuild.targets import Target
@@ -44,6 +45,20 @@ def check_api(api: str, data: dict[str, Any] | None = None) -> str:
             "cp3X-abi3, installable by every CPython from 3.X on",
         )
     return api
+
+
+EXCLUDE = "PJ_EXCLUDE_PJSUA2"
+
+
+def check_plan(plan: BuildPlan) -> None:
+    """A wheel wraps pjsua2: refuse, before anything is built, a configuration without it."""
+    if plan.config.value(EXCLUDE) is True:
+        origin = dict(plan.config.origins).get(EXCLUDE)
+        who = f"preset '{plan.preset.name}'" if origin == "preset" else "--set"
+        raise ConfigError(
+            f"a pjsua2 wheel needs pjsua2, which {who} leaves out ({EXCLUDE}=true)",
+            hint=f"add --set {EXCLUDE}=false, or choose another preset",
+        )
 
 
 def check_target(target: Target) -> None:
@@ -219,6 +234,7 @@ def build_wheel(
     check_target(target)
     check_api(api, data)
     check_tools(data, target.os)
+    check_plan(plan)
     check_artifact(outcome.artifact)
     tp = ensure_target_python(target, say) if target.wheel_python == "debian-root" else None
     recipe = paths.recipes_root() / data["recipe"]
@@ -381,6 +397,11 @@ def check_artifact(artifact: Path) -> None:
             f"{artifact} has no pjsua2.i (made by an older pjbuild)",
             hint="rebuild it: `pjbuild build ... --force`",
         )
+    if not any((artifact / "prefix" / "lib").glob("libpjsua2*")):
+        raise BuildError(
+            f"{artifact} has no pjsua2 library (built with {EXCLUDE}=true)",
+            hint=f"build the artifact with --set {EXCLUDE}=false",
+        )
 
 
 __all__ = [
@@ -388,6 +409,8 @@ __all__ = [
     "WheelResult",
     "build_wheel",
     "check_api",
+    "check_artifact",
+    "check_plan",
     "check_target",
     "pip_wheel_command",
     "toolchain_file",

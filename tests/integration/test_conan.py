@@ -57,23 +57,34 @@ def test_host_create_runs_test_package(host_package: dict[str, Any], pjb: Pjbuil
 
 
 @pytest.mark.parametrize(
-    "target,emulator", [("linux-armhf", "qemu-arm"), ("linux-mips", "qemu-mips")]
+    "target,emulator,setting",
+    [
+        ("linux-armhf", "qemu-arm", "PJSUA_MAX_CALLS=8"),
+        # a configuration without pjsua2 (as minimal-size has): no library, no component, and
+        # test_package (C, pjproject::pjsua) still links and runs
+        ("linux-mips", "qemu-mips", "PJ_EXCLUDE_PJSUA2=true"),
+    ],
 )
 def test_cross_create_runs_test_package_under_the_emulator(
-    pjb: Pjbuild, target: str, emulator: str
+    pjb: Pjbuild, target: str, emulator: str, setting: str
 ) -> None:
-    result = _create(pjb, "--target", target, "--tests", "none", "--set", "PJSUA_MAX_CALLS=8")
+    result = _create(pjb, "--target", target, "--tests", "none", "--set", setting)
     assert result["test_package"] == "passed"
     assert result["options"]["target"] == target
-    assert result["options"]["overrides"] == "PJSUA_MAX_CALLS=8"
+    assert result["options"]["overrides"] == setting
     profile = (pjb.home / "conan" / "profiles" / f"pjbuild-{target}").read_text()
     assert f'user.pjbuild:runner=["{emulator}"' in profile
     log = (pjb.home / "conan" / "logs" / f"create-{target}.log").read_text()
     assert emulator in log and "test_package: pjsua 2.17, UDP transport at 127.0.0.1" in log
-    # the package holds the target's libraries, with the override in its config_site.h
+    # the package holds the target's libraries, built with the setting
     pkg = pjb.home / "artifacts"
     manifests = [p for p in pkg.glob("*/manifest.json") if f'"target": "{target}"' in p.read_text()]
-    assert any("PJSUA_MAX_CALLS" in p.read_text() for p in manifests)
+    assert any(setting.split("=")[0] in p.read_text() for p in manifests)
+    libs = {p.name.split("-")[0] for p in Path(result["package_folder"], "lib").glob("libpj*.a")}
+    assert {"libpj", "libpjsip", "libpjsua"} <= libs
+    assert ("libpjsua2" in libs) == (setting != "PJ_EXCLUDE_PJSUA2=true")
+    assert ("pjsua2" in result["components"]) == ("libpjsua2" in libs)
+    assert "pjsua" in result["components"]
 
 
 def _free_port() -> int:

@@ -262,6 +262,16 @@ def test_footprint_with_a_fake_strip(tmp_path: Path) -> None:
     assert [p.name for p in perf.pjproject_libs(prefix)] == list(fp.per_lib)
 
 
+def test_common_libs_ratio_compares_like_for_like() -> None:
+    base = perf.Footprint(
+        pjsua=0, libs=1000, libs_unstripped=0, per_lib={"libpj-x.a": 300, "libpjsua2-x.a": 700}
+    )
+    small = perf.Footprint(pjsua=0, libs=240, libs_unstripped=0, per_lib={"libpj-x.a": 240})
+    assert perf.ratio(small.libs, base.libs) == 0.24  # what each ships
+    assert perf.common_libs_ratio(small, base) == (0.8, ["libpjsua2-x.a"])
+    assert perf.common_libs_ratio(base, base) == (1.0, [])
+
+
 def test_footprint_errors(tmp_path: Path) -> None:
     prefix = _prefix(tmp_path)
     with pytest.raises(perf.ToolMissingError):

@@ -14,12 +14,20 @@ import pytest
 
 from pjbuild import paths
 from pjbuild.doctor import wheel_requirements
-from pjbuild.errors import ConfigError, ToolMissingError
+from pjbuild.errors import BuildError, ConfigError, ToolMissingError
 from pjbuild.manifest import package_version
 from pjbuild.plan import Request, make_plan
 from pjbuild.pyroot import TargetPython, create_command, ensure_target_python, target_python
 from pjbuild.targets import load_targets, resolve_target
-from pjbuild.wheel import _abi3_summary, check_api, check_target, pip_wheel_command, toolchain_file
+from pjbuild.wheel import (
+    _abi3_summary,
+    check_api,
+    check_artifact,
+    check_plan,
+    check_target,
+    pip_wheel_command,
+    toolchain_file,
+)
 from pjbuild.wheeltest import install_command, wheel_tags
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,6 +54,42 @@ def test_only_targets_with_a_wheel_table_build_wheels() -> None:
         check_target(_target("windows-mingw-x86_64"))
     assert "windows-mingw-x86_64" in exc.value.summary
     assert "[wheel]" in (exc.value.hint or "")
+
+
+def test_configurations_without_pjsua2_are_refused_before_building(home: Path) -> None:
+    check_plan(make_plan(Request(target="linux-aarch64", tests="none")))  # default: pjsua2
+    small = make_plan(Request(target="linux-aarch64", preset="minimal-size", tests="none"))
+    with pytest.raises(ConfigError) as exc:
+        check_plan(small)
+    assert "preset 'minimal-size' leaves out" in exc.value.summary
+    assert "--set PJ_EXCLUDE_PJSUA2=false" in exc.value.hint
+    both = make_plan(
+        Request(
+            target="linux-aarch64",
+            preset="minimal-size",
+            sets=("PJ_EXCLUDE_PJSUA2=false",),
+            tests="none",
+        )
+    )
+    check_plan(both)  # the preset's choice, overridden
+    assert "--disable-pjsua2" not in both.configure_args
+    assert "--disable-pjsua2" in small.configure_args
+    by_set = make_plan(Request(target="linux-aarch64", sets=("PJ_EXCLUDE_PJSUA2=1",), tests="none"))
+    with pytest.raises(ConfigError, match="which --set leaves out"):
+        check_plan(by_set)
+
+
+def test_artifact_without_the_pjsua2_library_is_refused(tmp_path: Path) -> None:
+    swig = tmp_path / "prefix" / "share" / "pjproject" / "swig"
+    swig.mkdir(parents=True)
+    (swig / "pjsua2.i").write_text("%module pjsua2\n")
+    lib = tmp_path / "prefix" / "lib"
+    lib.mkdir()
+    (lib / "libpjsua-x86_64-pc-linux-gnu.a").write_bytes(b"!<arch>\n")
+    with pytest.raises(BuildError, match="has no pjsua2 library"):
+        check_artifact(tmp_path)
+    (lib / "libpjsua2-x86_64-pc-linux-gnu.a").write_bytes(b"!<arch>\n")
+    check_artifact(tmp_path)
 
 
 def test_native_wheel_command(tmp_path: Path) -> None:
