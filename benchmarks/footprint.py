@@ -101,7 +101,7 @@ def main() -> int:
         small = res["presets"].get("minimal-size")
         if small:
             ok = small["pjsua_ratio"] <= GOAL and small["libs_ratio"] <= GOAL
-            left = ", ".join(n.split("-")[0] for n in small["libs_left_out"])
+            left = ", ".join(small["libs_left_out"])  # file names: lib<name>-<triplet>.a
             verdicts.append(
                 f"{res['target']}: minimal-size is {small['pjsua_ratio']:.3f}x default (pjsua), "
                 f"{small['libs_ratio']:.3f}x (libraries; text+data "
