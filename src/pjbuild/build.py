@@ -28,7 +28,14 @@ from pjbuild.runners import runner_for
 from pjbuild.sbom import make_sbom
 from pjbuild.sources import extract
 from pjbuild.steplog import StepLog
-from pjbuild.testsuites import SuiteResult, TestResult, TestTree, collect_test_tree, run_suite
+from pjbuild.testsuites import (
+    SuiteResult,
+    TestResult,
+    TestTree,
+    collect_test_tree,
+    load_catalog,
+    run_suite,
+)
 from pjbuild.verify import (
     check,
     check_configured,
@@ -207,7 +214,12 @@ def _build(
     if plan.features and plan.tests != "none":
         say(f"loopback call on the target: {', '.join(plan.features)} ({runner.describe()})")
         call = run_call(
-            _pjsua(stage / "prefix"), runner, plan.features, work / "call", stage / "logs" / "call"
+            _pjsua(stage / "prefix"),
+            runner,
+            plan.features,
+            work / "call",
+            stage / "logs" / "call",
+            retries=load_catalog().retries,
         )
         say(f"  {call.status:7} call {call.codec} srtp={call.srtp} {call.duration_s:.1f}s")
         if call.reason:

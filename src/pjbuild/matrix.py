@@ -16,6 +16,7 @@ from pjbuild.build import BuildOptions, run_build
 from pjbuild.errors import PjbuildError
 from pjbuild.plan import Request, make_plan
 from pjbuild.targets import Target
+from pjbuild.testsuites import TestResult
 
 Say = Callable[[str], None]
 TEST_KEYS = ("passed", "failed", "skipped", "known", "flaky")
@@ -72,6 +73,15 @@ def measure_perf(target: Target, artifact: Path, say: Say) -> dict[str, Any]:
     return out
 
 
+def flaky_items(results: list[TestResult], manifest: dict[str, Any]) -> list[str]:
+    """What failed once and passed when run again: test programs, then the loopback call."""
+    items = [f"{r.program}:{r.test}: {r.reason}" for r in results if r.flaky]
+    call = manifest.get("call_test") or {}
+    if call.get("flaky"):
+        items.append(f"loopback call: {call['reason']}")
+    return items
+
+
 def build_one(
     target: Target, template: Request, opts: BuildOptions, say: Say, perf: bool = False
 ) -> MatrixEntry:
@@ -117,7 +127,7 @@ def build_one(
     entry.known_failures = [
         f"{r.program}:{r.test}: {r.reason}" for r in results if r.status == "known"
     ]
-    entry.flaky = [f"{r.program}:{r.test}: {r.reason}" for r in results if r.flaky]
+    entry.flaky = flaky_items(results, outcome.manifest)
     entry.endianness = summary["endianness"]
     entry.tls = _tls(summary["tls"], summary.get("deps", []))
     entry.features = summary.get("features", {})

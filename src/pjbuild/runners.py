@@ -109,9 +109,10 @@ class PrefixRunner:
             )
 
 
-def stop(proc: subprocess.Popen[bytes], grace: float = 5.0, quit_input: bytes = b"") -> None:
+def stop(proc: subprocess.Popen[bytes], grace: float = 5.0, quit_input: bytes = b"") -> bool:
     """Ask a started program to quit (``quit_input`` on its stdin, then EOF), then kill its
-    process group if it is still there after ``grace`` seconds."""
+    process group if it is still there after ``grace`` seconds. True if it had to be killed."""
+    killed = False
     try:
         if proc.stdin:
             if quit_input and proc.poll() is None:
@@ -125,8 +126,10 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 5.0, quit_input: bytes = 
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        killed = True
     finally:
         procs.release(proc)
+    return killed
 
 
 def runner_for(target: Target) -> PrefixRunner:

@@ -129,3 +129,28 @@ def test_matrix_json_shape_and_markdown() -> None:
     )
     assert "unsupported: no working emulator" in md
     assert "- linux-mips: pjlib-test:x: reason" in md
+
+
+def test_matrix_lists_a_flaky_call_beside_flaky_tests() -> None:
+    from pjbuild.matrix import flaky_items
+    from pjbuild.testsuites import TestResult
+
+    results = [
+        TestResult(
+            "pjlib-test", "sock_test", "passed", reason="flaky: failed once (x)", flaky=True
+        ),
+        TestResult("pjlib-test", "os_test", "passed"),
+    ]
+    call = {
+        "status": "passed",
+        "flaky": True,
+        "reason": "flaky: failed once (y), passed on retry 1",
+    }
+    assert flaky_items(results, {"call_test": call}) == [
+        "pjlib-test:sock_test: flaky: failed once (x)",
+        "loopback call: flaky: failed once (y), passed on retry 1",
+    ]
+    assert flaky_items(results, {"call_test": {**call, "flaky": False}}) == [
+        "pjlib-test:sock_test: flaky: failed once (x)"
+    ]
+    assert flaky_items([], {}) == []

@@ -333,6 +333,118 @@ def test_call_verdict_checks_each_feature() -> None:
     assert "did not end" in judge(hung, ("srtp",), 0.0, Path(".")).reason
 
 
+def test_call_verdict_names_the_crash_of_a_caller_that_died() -> None:
+    """A real caller log from qemu-arm (the race patch 0011 fixes): pjsua asserted right after
+    CONFIRMED; its handler printed on stderr, which now lands in the log, and exited 1."""
+    from pjbuild.calltest import judge
+
+    text = (CALLS / "armhf-srtp-opus-assert-caller.log").read_text()
+    r = judge(text, ("srtp", "opus"), 0.0, Path("."), caller_exit="exit 1")
+    assert r.status == "failed"
+    assert r.reason.startswith("the call did not end by itself (--duration); ")
+    assert "the caller ended with exit 1: ../src/pj/sock_common.c:393: " in r.reason
+    assert "Assertion `a->addr.sa_family" in r.reason and ">>>" not in r.reason
+    # stderr can land in the middle of a buffered log line, even of a word ("(Ma" + "pjsua:"):
+    # the message is cut out of it, from the file name on
+    mid = text.replace(">>> pjsua: ../src", "11:58:15.522   conference.c  .Port 3 (Mapjsua: ../src")
+    r = judge(mid, ("srtp",), 0.0, Path("."), caller_exit="exit 1")
+    assert r.reason.endswith(
+        "exit 1: ../src/pj/sock_common.c:393: pj_sockaddr_get_len: Assertion `a->addr."
+        "sa_family == PJ_AF_INET || a->addr.sa_family == PJ_AF_INET6' failed."
+    )
+    # no crash line: the last line is named instead; a clean exit adds nothing
+    hung = "\n".join(line for line in text.splitlines() if "Assertion" not in line)
+    hung = hung.replace("Error: signal 6:", "")
+    r = judge(hung, ("srtp",), 0.0, Path("."), caller_exit="killed by SIGKILL")
+    assert r.reason.endswith("killed by SIGKILL: " + hung.strip().splitlines()[-1].strip())
+    assert judge(hung, ("srtp",), 0.0, Path("."), caller_exit="exit 0").reason == (
+        "the call did not end by itself (--duration)"
+    )
+
+
+def test_exit_text_names_signals_and_pjbuilds_own_kill() -> None:
+    from pjbuild.calltest import exit_text
+
+    assert exit_text(0, False) == "exit 0"
+    assert exit_text(1, False) == "exit 1"
+    assert exit_text(-11, False) == "killed by SIGSEGV"
+    assert exit_text(-6, False) == "killed by SIGABRT"
+    assert exit_text(-9, True) == "killed by pjbuild (it did not quit when asked)"
+
+
+def test_pjsua_keeps_stderr_for_crash_reports() -> None:
+    """--no-stderr sent stderr to /dev/null, and with it the assertion that CI hit."""
+    from pjbuild.calltest import pjsua_args
+
+    assert "--no-stderr" not in pjsua_args(5060, ("srtp", "opus"))
+
+
+def _scripted_calls(monkeypatch: pytest.MonkeyPatch, statuses: list[str]) -> list[int]:
+    """Replace the real call by a script of outcomes; each attempt writes its own logs."""
+    from pjbuild import calltest
+
+    made: list[int] = []
+
+    def once(pjsua: Path, runner: object, features: tuple[str, ...], work: Path, logs: Path):
+        made.append(len(made) + 1)
+        logs.mkdir(parents=True, exist_ok=True)
+        (logs / "call-caller.log").write_text(f"attempt {len(made)}\n")
+        (logs / "call-callee.log").write_text(f"attempt {len(made)}\n")
+        status = statuses[len(made) - 1]
+        reason = "" if status == "passed" else f"reason {len(made)}"
+        return calltest.CallResult(status, reason, "opus", True, 1.0, str(logs), "exit 1")
+
+    monkeypatch.setattr(calltest, "_call_once", once)
+    return made
+
+
+def test_a_failed_call_is_made_again_and_reported_flaky(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pjbuild import calltest
+
+    made = _scripted_calls(monkeypatch, ["failed", "passed"])
+    r = calltest.run_call(Path("pjsua"), None, ("opus",), tmp_path / "w", tmp_path / "logs")  # type: ignore[arg-type]
+    assert made == [1, 2]
+    assert (r.status, r.flaky) == ("passed", True)
+    assert r.reason == "flaky: failed once (reason 1), passed on retry 1"
+    # the failed attempt's logs are kept beside the passing one's
+    assert (tmp_path / "logs" / "call-caller.attempt1.log").read_text() == "attempt 1\n"
+    assert (tmp_path / "logs" / "call-callee.attempt1.log").read_text() == "attempt 1\n"
+    assert (tmp_path / "logs" / "call-caller.log").read_text() == "attempt 2\n"
+
+
+def test_a_call_that_fails_twice_fails_with_both_reasons(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pjbuild import calltest
+
+    made = _scripted_calls(monkeypatch, ["failed", "failed", "passed"])
+    r = calltest.run_call(Path("pjsua"), None, ("opus",), tmp_path / "w", tmp_path / "logs")  # type: ignore[arg-type]
+    assert len(made) == 2
+    assert (r.status, r.flaky) == ("failed", False)
+    assert r.reason == "reason 2 (first attempt: reason 1)"
+
+
+def test_retries_zero_makes_the_call_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pjbuild import calltest
+
+    made = _scripted_calls(monkeypatch, ["failed", "passed"])
+    logs = tmp_path / "logs"
+    r = calltest.run_call(Path("pjsua"), None, (), tmp_path / "w", logs, retries=0)  # type: ignore[arg-type]
+    assert made == [1] and r.status == "failed" and r.reason == "reason 1"
+    assert not list(logs.glob("*.attempt*.log"))
+
+
+def test_a_call_that_passes_is_made_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pjbuild import calltest
+
+    made = _scripted_calls(monkeypatch, ["passed"])
+    r = calltest.run_call(Path("pjsua"), None, ("opus",), tmp_path / "w", tmp_path / "logs")  # type: ignore[arg-type]
+    assert made == [1] and (r.status, r.flaky, r.reason) == ("passed", False, "")
+    assert not list((tmp_path / "logs").glob("*.attempt*.log"))
+
+
 def test_call_arguments_come_from_the_feature_data() -> None:
     from pjbuild.calltest import pjsua_args
 
