@@ -28,3 +28,19 @@ def test_readme_documents_every_command() -> None:
     text = (REPO / "README.md").read_text()
     for name in _HANDLERS:
         assert f"pjbuild {name}" in text
+
+
+def test_readme_patch_table_lists_every_patch_once() -> None:
+    """One row per patch file the versions table applies, in one unbroken table."""
+    import re
+
+    from pjbuild.sources import load_versions
+
+    text = (REPO / "README.md").read_text()
+    rows = re.findall(r"^\| `(\d{4}-[^`]+\.patch)` \|", text, flags=re.M)
+    files = {p.file.name for v in load_versions().values() for p in v.patches}
+    assert sorted(rows) == sorted(files)
+    # a blank line inside the table would end it: the rows are consecutive lines
+    lines = text.splitlines()
+    at = [i for i, line in enumerate(lines) if re.match(r"\| `\d{4}-", line)]
+    assert at == list(range(at[0], at[0] + len(at)))
