@@ -113,8 +113,10 @@ def run_call(
         if first is None:
             first = result
         if attempt < attempts:  # keep this attempt's logs beside the next one's
-            for log in logs.glob("call-*.log"):
-                log.rename(log.with_suffix(f".attempt{attempt}.log"))
+            for role in ("caller", "callee"):
+                log = logs / f"call-{role}.log"
+                if log.is_file():
+                    log.rename(logs / f"call-{role}.attempt{attempt}.log")
     assert first is not None
     if result is first:
         return result

@@ -11,6 +11,7 @@ own call test (calltest.run_call, no retry) with a native runner that carries th
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,7 +36,7 @@ def test_calls_pass_with_the_attach_race_forced(pjb: Pjbuild, tmp_path: Path) ->
     subprocess.run(
         [cc, "-shared", "-fPIC", "-O2", "-Wall", "-o", str(shim), str(SHIM), "-ldl"], check=True
     )
-    # the artifact of test_deps_build's host SRTP + Opus build (a cache hit after it)
+    # the same build as test_deps_build's host SRTP + Opus test: whichever runs first builds it
     r = pjb.build_json(
         "--target", "host", "--tls", "mbedtls", "--feature", "srtp", "--feature", "opus"
     )
@@ -56,8 +57,6 @@ def test_calls_pass_with_the_attach_race_forced(pjb: Pjbuild, tmp_path: Path) ->
 
 
 def _patches(artifact: str) -> list[dict[str, str]]:
-    import json
-
     manifest = json.loads((Path(artifact) / "manifest.json").read_text())
     patches: list[dict[str, str]] = manifest["patches"]
     return patches

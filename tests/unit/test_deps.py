@@ -426,6 +426,27 @@ def test_a_call_that_fails_twice_fails_with_both_reasons(
     assert r.reason == "reason 2 (first attempt: reason 1)"
 
 
+def test_each_failed_attempt_keeps_its_own_logs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pjbuild import calltest
+
+    made = _scripted_calls(monkeypatch, ["failed", "failed", "passed"])
+    logs = tmp_path / "logs"
+    r = calltest.run_call(Path("pjsua"), None, (), tmp_path / "w", logs, retries=2)  # type: ignore[arg-type]
+    assert made == [1, 2, 3] and r.flaky
+    assert r.reason == "flaky: failed once (reason 1), passed on retry 2"
+    assert sorted(p.name for p in logs.iterdir()) == [
+        "call-callee.attempt1.log",
+        "call-callee.attempt2.log",
+        "call-callee.log",
+        "call-caller.attempt1.log",
+        "call-caller.attempt2.log",
+        "call-caller.log",
+    ]
+    assert (logs / "call-caller.attempt2.log").read_text() == "attempt 2\n"
+
+
 def test_retries_zero_makes_the_call_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from pjbuild import calltest
 
