@@ -28,14 +28,7 @@ from pjbuild.runners import runner_for
 from pjbuild.sbom import make_sbom
 from pjbuild.sources import extract
 from pjbuild.steplog import StepLog
-from pjbuild.testsuites import (
-    SuiteResult,
-    TestResult,
-    TestTree,
-    collect_test_tree,
-    load_catalog,
-    run_suite,
-)
+from pjbuild.testsuites import SuiteResult, TestResult, TestTree, collect_test_tree, run_suite
 from pjbuild.verify import (
     check,
     check_configured,
@@ -219,7 +212,7 @@ def _build(
             plan.features,
             work / "call",
             stage / "logs" / "call",
-            retries=load_catalog().retries,
+            retries=plan.catalog.retries,
         )
         say(f"  {call.status:7} call {call.codec} srtp={call.srtp} {call.duration_s:.1f}s")
         if call.reason:
