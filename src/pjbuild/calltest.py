@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import signal
 import socket
 import subprocess
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild.plan import load_configure_data
-from pjbuild.runners import PrefixRunner, stop
+from pjbuild.runners import PrefixRunner, signal_name, stop
 
 # seconds the caller keeps running (scaled by the runner's timeout factor): call set-up, the
 # 3 s call, hang-up
@@ -81,12 +80,8 @@ def exit_text(returncode: int | None, killed_by_us: bool) -> str:
         return "still running"
     if killed_by_us:
         return "killed by pjbuild (it did not quit when asked)"
-    if returncode < 0:
-        try:
-            return f"killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"killed by signal {-returncode}"
-    return f"exit {returncode}"
+    name = signal_name(returncode)
+    return f"killed by {name}" if name else f"exit {returncode}"
 
 
 def run_call(

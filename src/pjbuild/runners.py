@@ -28,12 +28,18 @@ class Completed:
 
     @property
     def signal_name(self) -> str | None:
-        if self.returncode is not None and self.returncode < 0:
-            try:
-                return signal.Signals(-self.returncode).name
-            except ValueError:
-                return f"signal {-self.returncode}"
-        return None
+        return signal_name(self.returncode)
+
+
+def signal_name(returncode: int | None) -> str | None:
+    """The signal that ended a process (``SIGSEGV``), from its Popen return code; None if it
+    exited (or still runs)."""
+    if returncode is not None and returncode < 0:
+        try:
+            return signal.Signals(-returncode).name
+        except ValueError:
+            return f"signal {-returncode}"
+    return None
 
 
 class Runner(Protocol):
