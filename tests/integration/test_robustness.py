@@ -135,7 +135,7 @@ def test_different_inputs_build_in_parallel(home_pjb: Pjbuild) -> None:
 # step takes about 4.6 s, so a kill 5 s in landed after it, with no make left to orphan.
 KILL_POINTS: list[tuple[str, str, float, tuple[str, ...]]] = [
     ("extraction", "extracting ", 0.0, ()),
-    ("configure", "configure: ", 2.0, ()),
+    ("configure", "configure: ", 1.0, ()),  # configure takes about 3 s
     ("make", "build (autotools", 5.0, ("--no-ccache",)),
     ("tests", "running the tls test suite", 2.0, ()),
     ("publish", "publishing", 0.0, ()),
