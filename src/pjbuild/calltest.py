@@ -23,6 +23,7 @@ from typing import Any
 
 from pjbuild.plan import load_configure_data
 from pjbuild.runners import PrefixRunner, signal_name, stop
+from pjbuild.testsuites import flaky_reason
 
 # seconds the caller keeps running (scaled by the runner's timeout factor): call set-up, the
 # 3 s call, hang-up
@@ -100,11 +101,7 @@ def run_call(
         if result.status == "passed":
             if first is None:
                 return result
-            return replace(
-                result,
-                flaky=True,
-                reason=f"flaky: failed once ({first.reason}), passed on retry {attempt - 1}",
-            )
+            return replace(result, flaky=True, reason=flaky_reason(first.reason, attempt - 1))
         if first is None:
             first = result
         if attempt < attempts:  # keep this attempt's logs beside the next one's
@@ -151,7 +148,6 @@ def _call_once(
         work,
         caller_out,
     )
-    caller_killed = callee_killed = False
     try:
         assert caller.stdin is not None
         caller.stdin.write(f"sleep {wait_ms}\nq\n".encode())

@@ -287,6 +287,11 @@ def run_suite(
     return result
 
 
+def flaky_reason(first_reason: str, retry: int) -> str:
+    """The reason given for a test (or call) that failed and then passed on retry ``retry``."""
+    return f"flaky: failed once ({first_reason}), passed on retry {retry}"
+
+
 def _run_one(
     program: Program,
     test: str,
@@ -313,7 +318,7 @@ def _run_one(
         if item.status != "failed":
             if first is not None and item.status == "passed":
                 item.flaky = True
-                item.reason = f"flaky: failed once ({first.reason}), passed on retry {attempt}"
+                item.reason = flaky_reason(first.reason, attempt)
             return item
         first = first or item
     assert first is not None
