@@ -5,7 +5,7 @@ shim in fixtures/rtp_attach_race.c widens the two windows of that race, so that 
 pjsua aborts on every call with
   pj_sockaddr_get_len: Assertion `a->addr.sa_family == PJ_AF_INET || ...' failed.
 Measured on linux-x86_64 with this shim: without patch 0011, 11 of 11 calls aborted (6 plain
-RTP, 5 SRTP + Opus); with it, 0 of 5, audio flowing both ways. The calls go through pjbuild's
+RTP, 5 SRTP + Opus); with it, 0 of 8, audio flowing both ways. The calls go through pjbuild's
 own call test (calltest.run_call, no retry) with a native runner that carries the shim.
 """
 
