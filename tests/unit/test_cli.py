@@ -87,8 +87,25 @@ def test_plan_json_and_digest_changes_with_options(home: Path) -> None:
     assert a["inputs_digest"] == b == d  # the test suite does not change the bytes
     assert b != c
     assert "--disable-ssl" not in a["configure"]
-    tree = {t["component"]: t["action"] for t in a["tree"]}
-    assert tree["ilbc"] == "disabled"  # the DFSG tree has no third_party/ilbc
+    components = {name: c["state"] for name, c in a["components"].items()}
+    assert components["ilbc"] == "bundled"  # the default version is the GitHub archive
+    dfsg = json.loads(
+        pjbuild(
+            "plan",
+            "--target",
+            "host",
+            "--version",
+            "2.17-dfsg",
+            "--json",
+            env_home=home,
+            check=True,
+        ).stdout
+    )
+    assert dfsg["components"]["ilbc"] == {
+        "state": "disabled",
+        "why": "third_party/ilbc is not in this tree",
+    }
+    assert dfsg["inputs_digest"] != a["inputs_digest"]
 
 
 def test_tls_none_disables_ssl(home: Path) -> None:
@@ -138,7 +155,9 @@ def test_corrupted_archive_refused_with_both_digests(home: Path, tmp_path: Path)
     data = bytearray((SHARED_SOURCES / "pjproject-2.17-dfsg.tar.xz").read_bytes())
     data[len(data) // 2] ^= 0xFF
     (mirror / "pjproject-2.17-dfsg.tar.xz").write_bytes(bytes(data))
-    proc = pjbuild("build", "--target", "host", env_home=home, mirror=mirror)
+    proc = pjbuild(
+        "build", "--target", "host", "--version", "2.17-dfsg", env_home=home, mirror=mirror
+    )
     assert proc.returncode == 3
     first = proc.stderr.splitlines()[0]
     assert "checksum mismatch" in first

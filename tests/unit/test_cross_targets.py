@@ -70,7 +70,11 @@ def test_cross_plan(name: str, home: Path) -> None:
     prefix = runner_for(t).prefix
     assert "{sysroot}" not in " ".join(prefix)
     if t.runner.kind == "qemu":
-        assert prefix[1:3] == ("-L", t.sysroot) and list(Path(t.sysroot, "lib").glob("libc.so.*"))
+        # the runner's libc folder is the cross toolchain's (libc6-<arch>-cross): named here,
+        # installed by `pjbuild doctor --install`; that it is there is an integration test's
+        # business (tests/integration/test_cross_matrix.py runs the CI targets on it)
+        assert t.sysroot == f"/usr/{t.triplet}"
+        assert prefix[1:3] == ("-L", t.sysroot)
         assert prefix[3:] == ("-E", f"LD_LIBRARY_PATH={t.sysroot}/lib")
 
 
