@@ -30,9 +30,17 @@ class Patch:
 
 
 @dataclass(frozen=True)
+class SkippedPatch:
+    """A patch other versions take that this one does not (conandata `skipped`), and why."""
+
+    name: str  # the patch's file name, e.g. 0011-pjmedia-....patch
+    reason: str
+
+
+@dataclass(frozen=True)
 class SourceVersion:
     version: str  # key in the versions table, e.g. "2.17" or "2.17-dfsg"
-    upstream: str  # pjproject release, e.g. "2.17"
+    upstream: str  # pjproject release (PEP 440) of packages made from it, e.g. "2.17"
     filename: str
     sha256: str
     urls: tuple[str, ...]
@@ -42,6 +50,9 @@ class SourceVersion:
     # the DFSG repack drops several third_party folders): a build needing one of them (e.g.
     # the Visual Studio solution) cannot use this version
     removed: tuple[str, ...] = ()
+    skipped: tuple[SkippedPatch, ...] = ()
+    commit: str = ""  # the upstream commit of a snapshot that is not a release
+    default: bool = False  # the table's `default`: built when no version is asked for
 
     def lacks(self, folders: tuple[str, ...]) -> list[str]:
         return [f for f in folders if f in self.removed]
@@ -71,6 +82,13 @@ def load_versions(conandata: Path | None = None) -> dict[str, SourceVersion]:
     data: dict[str, Any] = yaml.safe_load(path.read_text())
     root = path.parent
     versions: dict[str, SourceVersion] = {}
+    default = str(data.get("default", ""))
+    skipped: dict[str, list[SkippedPatch]] = {}
+    for item in data.get("skipped", []) or []:
+        for name in item["versions"]:
+            skipped.setdefault(str(name), []).append(
+                SkippedPatch(str(item["patch"]), str(item["reason"]))
+            )
     for key, src in data.get("sources", {}).items():
         patches = tuple(
             Patch(
@@ -90,6 +108,14 @@ def load_versions(conandata: Path | None = None) -> dict[str, SourceVersion]:
             description=src.get("description", ""),
             patches=patches,
             removed=tuple(src.get("removed", [])),
+            skipped=tuple(skipped.get(str(key), [])),
+            commit=str(src.get("commit", "")),
+            default=str(key) == default,
+        )
+    if default not in versions:
+        raise ConfigError(
+            f"{path}: the default version '{default}' is not in its sources",
+            hint=f"set `default:` to one of: {', '.join(versions)}",
         )
     return versions
 
@@ -120,20 +146,23 @@ def find_local(filename: str) -> tuple[Path, str] | None:
     return None
 
 
+def ordered(versions: dict[str, SourceVersion]) -> list[SourceVersion]:
+    """Newest first; a release before its repacks (2.17 before 2.17-dfsg)."""
+    return sorted(versions.values(), key=_version_key, reverse=True)
+
+
 def default_version(
     versions: dict[str, SourceVersion], needs: tuple[str, ...] = ()
 ) -> SourceVersion:
-    """The newest version available offline, else the newest one; never one lacking a tree
-    folder the build needs."""
-    ordered = [
-        v for v in sorted(versions.values(), key=_version_key, reverse=True) if not v.lacks(needs)
-    ]
-    if not ordered:
+    """The table's `default` (the release users download), or, for a build that needs a tree
+    folder the default lacks, the newest version that has it."""
+    chosen = next(v for v in versions.values() if v.default)
+    if not chosen.lacks(needs):
+        return chosen
+    complete = [v for v in ordered(versions) if not v.lacks(needs)]
+    if not complete:
         raise ConfigError(f"no pinned pjproject version has {', '.join(needs)}")
-    for v in ordered:
-        if find_local(v.filename):
-            return v
-    return ordered[0]
+    return complete[0]
 
 
 def select_version(
@@ -196,10 +225,12 @@ def fetch(version: SourceVersion) -> ResolvedSource:
             dest.unlink(missing_ok=True)
             raise
     mirrors = ", ".join(str(m) for m in paths.mirrors()) or "(PJBUILD_MIRROR not set)"
+    offline = [v.version for v in ordered(load_versions()) if find_local(v.filename)]
     raise SourceError(
         f"cannot find {version.filename} (pjproject {version.version})",
         hint=f"put it in a folder named by PJBUILD_MIRROR (now: {mirrors})"
-        + (" or check the network" if version.urls else ""),
+        + (" or check the network" if version.urls else "")
+        + (f"; available offline: --version {', '.join(offline)}" if offline else ""),
         details="\n".join(errors),
     )
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -62,10 +63,33 @@ def test_versions_table_agrees_with_shared_sha256sums() -> None:
     assert sums[dfsg.filename] == dfsg.sha256
 
 
-def test_default_version_is_newest_offline(home: Path) -> None:
-    v = select_version(load_versions(), None)
-    assert v.version == "2.17-dfsg"  # the pristine 2.17 archive is not in the mirror
-    assert find_local(v.filename) is not None
+def test_default_version_is_the_tables_default_whatever_is_offline(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    versions = load_versions()
+    assert [v.version for v in versions.values() if v.default] == ["2.17"]
+    assert select_version(versions, None).version == "2.17"
+    assert find_local("pjproject-2.17.tar.gz") is not None
+    # a mirror holding only the DFSG repack does not change the default (it used to)
+    only_dfsg = tmp_path / "mirror"
+    only_dfsg.mkdir()
+    (only_dfsg / versions["2.17-dfsg"].filename).symlink_to(
+        SHARED_SOURCES / versions["2.17-dfsg"].filename
+    )
+    monkeypatch.setenv("PJBUILD_MIRROR", str(only_dfsg))
+    assert select_version(versions, None).version == "2.17"
+    # ... and when the default cannot be had, the error names the versions that are here
+    with pytest.raises(SourceError) as exc:
+        fetch(replace(versions["2.17"], urls=()))
+    assert "available offline: --version 2.17-dfsg" in exc.value.hint
+
+
+def test_a_build_that_needs_a_folder_gets_the_newest_version_with_it() -> None:
+    versions = load_versions()
+    assert select_version(versions, None, ("third_party/gsm",)).version == "2.17"
+    only = {k: v for k, v in versions.items() if k in ("2.17-dfsg", "2.16")}
+    only["2.17-dfsg"] = replace(only["2.17-dfsg"], default=True)
+    assert select_version(only, None, ("third_party/gsm",)).version == "2.16"
 
 
 def test_unknown_version_lists_known() -> None:
