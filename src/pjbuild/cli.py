@@ -94,7 +94,7 @@ def _plan_args(p: argparse.ArgumentParser) -> None:
         "--version",
         dest="pj_version",
         default=None,
-        help="pjproject version from the versions table (default: newest offline)",
+        help="pjproject version from the versions table (`pjbuild versions`; default: 2.17)",
     )
     p.add_argument("--source", default=None, help="a pjproject archive path or URL")
     p.add_argument("--tests", default="quick", help="quick|full|none")
@@ -109,6 +109,7 @@ def parser() -> argparse.ArgumentParser:
         ("targets", "list targets"),
         ("presets", "list presets"),
         ("options", "list the config_site.h option schema"),
+        ("versions", "list the pinned pjproject versions, what each tree has, their patches"),
     ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", action="store_true")
@@ -438,6 +439,28 @@ def cmd_options(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_versions(args: argparse.Namespace) -> int:
+    from pjbuild.versions import rows
+
+    data = rows()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    table = Table("version", "archive", "CMake", "bundled", "patches", "description")
+    for r in data:
+        name = r["version"] + (" (default)" if r["default"] else "")
+        where = r["archive"].get("error") or r["archive"]["where"].split(":")[0]
+        cmake = {True: "yes", False: "no", None: "?"}[r["cmake"]]
+        bundled = ", ".join(r["bundled"]) + (
+            f"; lacks {', '.join(r['lacks'])}" if r["lacks"] else ""
+        )
+        patches = " ".join(p["file"][:4] for p in r["patches"]) or "-"
+        patches += "".join(f"\nskips {s['file'][:4]}: {s['reason']}" for s in r["skipped_patches"])
+        table.add_row(name, where, cmake, bundled, patches, r["description"])
+    out.print(table)
+    return 0
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from pjbuild.plan import make_plan
 
@@ -461,6 +484,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "origin": plan.source.origin,
         },
         "patches": [p.file.name for p in plan.source.version.patches],
+        "skipped_patches": [
+            {"file": s.name, "reason": s.reason} for s in plan.source.version.skipped
+        ],
         "tls": plan.tls.backend,
         "tls_provider": plan.tls.provider,
         "deps": [d.summary() for d in plan.deps],
@@ -470,9 +496,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         "configure": plan.configure_command() if plan.target.engine == "autotools" else [],
         "commands": plan.build_commands(args.jobs),
         "env": dict(plan.env),
-        "tree": [
-            {"component": d.component, "action": d.action, "detail": d.detail} for d in plan.tree
-        ],
+        "components": plan.components_json(),
         "tests": {"suite": plan.tests, "runner": plan.target.runner.kind, "plan": test_plan},
     }
     if args.json:
@@ -492,6 +516,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     for argv in plan.build_commands(args.jobs):
         out.print(" ".join(argv), markup=False)
     out.print("", markup=False)
+    out.print("## patches\n", markup=False)
+    for patch in plan.source.version.patches:
+        out.print(f"- {patch.file.name}: {patch.description}", markup=False)
+    for skip in plan.source.version.skipped:
+        out.print(f"- not applied: {skip.name}: {skip.reason}", markup=False)
+    if not plan.source.version.patches and not plan.source.version.skipped:
+        out.print("- none", markup=False)
+    out.print("", markup=False)
     out.print("## dependencies\n", markup=False)
     if not plan.deps:
         out.print("- none", markup=False)
@@ -503,7 +535,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             else f"system package {dep.package}"
         )
         out.print(f"- {dep.name} {dep.recipe.version} ({dep.provider}): {where}", markup=False)
-    out.print("\n## tree\n", markup=False)
+    out.print("\n## components\n", markup=False)
     for d in plan.tree:
         out.print(f"- {d.component}: {d.action} ({d.detail})", markup=False)
     out.print(f"\n## tests: {plan.tests} (runner: {plan.target.runner.kind})\n", markup=False)
@@ -832,6 +864,7 @@ _HANDLERS = {
     "targets": cmd_targets,
     "presets": cmd_presets,
     "options": cmd_options,
+    "versions": cmd_versions,
     "plan": cmd_plan,
     "build": cmd_build,
     "wheel": cmd_wheel,

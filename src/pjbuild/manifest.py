@@ -87,9 +87,7 @@ def make_manifest(
         "options": {k: v for k, v in plan.config.values},
         "option_origins": dict(plan.config.origins),
         "config_site_h": plan.header,
-        "tree": [
-            {"component": d.component, "action": d.action, "detail": d.detail} for d in plan.tree
-        ],
+        "components": plan.components_json(),
         "configure_args": list(plan.configure_args),
         "env": dict(plan.env),
         "toolchain": {

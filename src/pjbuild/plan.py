@@ -42,7 +42,14 @@ from pjbuild.sources import (
 from pjbuild.targets import Target, load_targets, resolve_target
 from pjbuild.testsuites import TestCatalog, check_suite, load_catalog
 from pjbuild.tomlload import load_toml
-from pjbuild.tree import TreeDecision, decide, load_components, scan_archive, unscanned_tree
+from pjbuild.tree import (
+    Component,
+    TreeDecision,
+    decide,
+    load_components,
+    scan_archive,
+    unscanned_tree,
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ class BuildPlan:
     catalog: TestCatalog = field(repr=False)
     schema: Schema = field(repr=False)
     extra_install: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    components: tuple[Component, ...] = field(default=(), repr=False)
     digest: str = ""
     request: Request = field(default_factory=Request, repr=False, compare=False)
 
@@ -117,6 +125,17 @@ class BuildPlan:
             "extra_install": [[d, list(f)] for d, f in self.extra_install],
             "machine": platform.machine(),
         }
+
+    def components_json(self, found: dict[str, bool] | None = None) -> dict[str, Any]:
+        """What the build does with each media component (manifest and plan "components");
+        with ``found``, whether the probe run on the target found it."""
+        out: dict[str, Any] = {}
+        for d in self.tree:
+            entry: dict[str, Any] = {"state": d.action, "why": d.detail}
+            if found is not None and d.component in found:
+                entry["on_target"] = found[d.component]
+            out[d.component] = entry
+        return out
 
     def configure_command(self) -> list[str]:
         return ["./configure", *self.configure_args]
@@ -333,13 +352,14 @@ def make_plan(req: Request) -> BuildPlan:
                 + ", ".join(v for v, sv in versions.items() if not sv.lacks(target.requires_tree)),
             )
         source = fetch(version) if req.fetch else pinned(version)
+    components = load_components()
     if source.path.is_file():
         present = scan_archive(source.path, source.sha256)
     else:  # planning only: the archive is described by its pin (conandata `removed`)
-        present = unscanned_tree(load_components(), source.version, target.requires_tree)
+        present = unscanned_tree(components, source.version, target.requires_tree)
     values = dict(config.values)
     changed, tree_args, decisions = decide(
-        load_components(), present, values, dict(config.origins), schema, target, features
+        components, present, values, dict(config.origins), schema, target, features
     )
     if changed:
         # re-resolve with the tree's adjustments; they are recorded as origin "tree", not as
@@ -381,6 +401,7 @@ def make_plan(req: Request) -> BuildPlan:
             extra_install=tuple(
                 (folder, tuple(files)) for folder, files in sorted(data.get("install", {}).items())
             ),
+            components=tuple(components),
             request=req,
         )
     )

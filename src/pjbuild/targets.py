@@ -101,6 +101,9 @@ class Target:
     version_args: tuple[str, ...] = ("--version",)  # compiler version for the inputs digest
     # platform.system() of the machines the build runs on (cross builds: Linux)
     build_on: tuple[str, ...] = ("Linux",)
+    # media components (components.toml) this target cannot build, with the measured reason:
+    # the build turns them off explicitly ([components] unavailable)
+    components_unavailable: tuple[tuple[str, str], ...] = ()
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
 
     @property
@@ -252,6 +255,7 @@ def parse_target(path: Path) -> Target:
         probe_command=tuple(data.get("probe", {}).get("command", PROBE_COMMAND)),
         version_args=tuple(comp.get("version_args", ["--version"])),
         build_on=tuple(data.get("build_on", ["Linux"])),
+        components_unavailable=_pairs(data.get("components", {}).get("unavailable")),
         dep_libs=tuple(sorted((k, tuple(v)) for k, v in deps.get("libs", {}).items())),
         tls_known_failures=tuple(
             sorted(

@@ -24,7 +24,7 @@ from pjbuild.tomlload import load_toml
 @dataclass(frozen=True)
 class Component:
     name: str
-    folder: str
+    folder: str = ""
     option: str = ""
     value: str = ""  # option value that needs the folder (enum); "" = any "on" value
     off: Value | None = None
@@ -32,13 +32,25 @@ class Component:
     header: str = ""
     package: str = ""
     missing: tuple[str, ...] = ()
+    builtin: bool = False  # pjmedia's own code: in every tree
+    label: str = ""
+    runtime: str = ""  # what the probe finds on the target: codec:<id> | echo:<algo> | ...
+    call: str = ""  # codec id of its loopback call
+
+
+# what a build does with a component (manifest "components")
+STATES = ("builtin", "bundled", "system", "dependency", "disabled", "absent")
 
 
 @dataclass(frozen=True)
 class TreeDecision:
     component: str
-    action: str  # bundled | external | disabled | absent
+    action: str  # one of STATES
     detail: str
+
+    @property
+    def built(self) -> bool:
+        return self.action in ("builtin", "bundled", "system", "dependency")
 
 
 def load_components() -> list[Component]:
@@ -46,7 +58,7 @@ def load_components() -> list[Component]:
     return [
         Component(
             name=name,
-            folder=body["folder"],
+            folder=body.get("folder", ""),
             option=body.get("option", ""),
             value=body.get("value", ""),
             off=body.get("off"),
@@ -54,14 +66,23 @@ def load_components() -> list[Component]:
             header=body.get("header", ""),
             package=body.get("package", ""),
             missing=tuple(body.get("missing", [])),
+            builtin=bool(body.get("builtin", False)),
+            label=body.get("label", name),
+            runtime=body.get("runtime", ""),
+            call=body.get("call", ""),
         )
         for name, body in data.items()
     ]
 
 
+# top-level files of interest besides the component folders: upstream's CMake build (2.16+)
+TOP_FILES = ("CMakeLists.txt",)
+_SCAN_VERSION = 2  # bump when the scan records more: old cached scans are then not reused
+
+
 def scan_archive(archive: Path, sha256: str) -> frozenset[str]:
     """Folders/files of interest present in the archive (top folder stripped); cached by digest."""
-    cache = paths.home() / "tree-features" / f"{sha256}.json"
+    cache = paths.home() / "tree-features" / f"{sha256}.v{_SCAN_VERSION}.json"
     if cache.is_file():
         return frozenset(json.loads(cache.read_text()))
     found: set[str] = set()
@@ -70,6 +91,8 @@ def scan_archive(archive: Path, sha256: str) -> frozenset[str]:
             parts = PurePosixPath(name).parts[1:]
             if len(parts) >= 2 and parts[0] == "third_party":
                 found.add("/".join(parts[:2]))
+            elif len(parts) == 1 and parts[0] in TOP_FILES:
+                found.add(parts[0])
     cache.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache.parent)
     with os.fdopen(fd, "w") as fh:
@@ -82,18 +105,10 @@ def unscanned_tree(
     components: list[Component], version: SourceVersion, needs: tuple[str, ...] = ()
 ) -> frozenset[str]:
     """What a pinned archive that was not fetched holds, from its pin: every component folder
-    (and every folder the build needs) but those the versions table says it lacks."""
-    folders = {c.folder for c in components} | set(needs)
+    (and every folder the build needs) but those the versions table says it lacks. Whether it
+    has a CMake build is not known without the archive."""
+    folders = {c.folder for c in components if c.folder} | set(needs)
     return frozenset(f for f in folders if f not in version.removed)
-
-
-def scan_dir(tree: Path) -> frozenset[str]:
-    third = tree / "third_party"
-    return (
-        frozenset(f"third_party/{p.name}" for p in third.iterdir())
-        if third.is_dir()
-        else frozenset()
-    )
 
 
 def header_available(target: Target, header: str) -> bool:
@@ -128,52 +143,70 @@ def decide(
     target: Target,
     from_deps: tuple[str, ...] = (),
 ) -> tuple[dict[str, Value], list[str], list[TreeDecision]]:
-    """Adjust option values and configure args to the tree.
+    """What the build does with each component, given the tree, the options and the target.
 
     Components named in ``from_deps`` (``--feature srtp``) come from a pjbuild dependency,
-    whatever the tree has.
+    whatever the tree has. A component the target cannot build (its ``[components]
+    unavailable`` data) or the tree lacks is turned off explicitly, with the reason, unless
+    ``--set`` asked for it: then the build is refused.
 
-    Returns (changed option values, extra configure args, decisions for the manifest).
+    Returns (changed option values, extra configure args, one decision per component).
     """
     changed: dict[str, Value] = {}
     args: list[str] = []
     decisions: list[TreeDecision] = []
+
+    def add_args(group: tuple[str, ...]) -> None:
+        args.extend(a for a in group if a not in args)
+
+    unavailable = dict(target.components_unavailable)
     for comp in components:
         if comp.name in from_deps:
             decisions.append(TreeDecision(comp.name, "dependency", "pjbuild dependency"))
             continue
-        if comp.folder in present:
-            if comp.option and _is_on(comp, values.get(comp.option)):
-                decisions.append(TreeDecision(comp.name, "bundled", comp.folder))
+        value = values.get(comp.option, schema.get(comp.option).default) if comp.option else None
+        if not _is_on(comp, value):
+            add_args(comp.missing)
+            origin = origins.get(comp.option, "default")
+            decisions.append(
+                TreeDecision(comp.name, "disabled", f"{comp.option}={_show(value)} ({origin})")
+            )
             continue
-        args += [a for a in comp.missing if a not in args]
-        if not comp.option:
+        if comp.builtin:
+            decisions.append(TreeDecision(comp.name, "builtin", "pjmedia's own code"))
+            continue
+        why_not = unavailable.get(comp.name, "")
+        if why_not:
+            why_not = f"{target.name} cannot build it: {why_not}"
+        elif comp.folder in present:
+            decisions.append(TreeDecision(comp.name, "bundled", comp.folder))
+            continue
+        add_args(comp.missing)
+        if not why_not and not comp.option:
             decisions.append(TreeDecision(comp.name, "absent", f"{comp.folder} not in tree"))
             continue
-        value = values.get(comp.option, schema.get(comp.option).default)
-        if not _is_on(comp, value):
-            continue
-        if comp.external and comp.header and header_available(target, comp.header):
-            args += [a for a in comp.external if a not in args]
+        if not why_not and comp.external and comp.header and header_available(target, comp.header):
+            add_args(comp.external)
             decisions.append(
                 TreeDecision(
-                    comp.name, "external", f"{comp.folder} not in tree; system {comp.header}"
+                    comp.name, "system", f"{comp.folder} not in tree; system {comp.header}"
                 )
             )
             continue
-        why = f"{comp.folder} is not in this tree"
-        if comp.external:
-            why += f" and the system library is missing (install {comp.package})"
+        if not why_not:
+            why_not = f"{comp.folder} is not in this tree"
+            if comp.external:
+                why_not += f" and the system library is missing (install {comp.package})"
         if origins.get(comp.option) == "set":
+            fix = f"--set {comp.option}={_show(comp.off)}"
             raise ConfigError(
-                f"{comp.option}={_show(value)} cannot be built: {why}",
-                hint=f"install {comp.package}"
-                if comp.package
-                else f"--set {comp.option}={_show(comp.off)}",
+                f"{comp.option}={_show(value)} cannot be built: {why_not}",
+                hint=f"install {comp.package}, or {fix}" if comp.package else fix,
             )
-        assert comp.off is not None
-        changed[comp.option] = comp.off
-        decisions.append(TreeDecision(comp.name, "disabled", why))
+        if comp.option:
+            assert comp.off is not None
+            changed[comp.option] = comp.off
+        decisions.append(TreeDecision(comp.name, "disabled", why_not))
     return changed, args, decisions
 
 

@@ -32,6 +32,9 @@ class Verified:
     tls_backend: str  # what the built pjlib reports
     endianness: str  # little | big, as reported by the program run on the target
     config: dict[str, str]
+    # what the media library has at run time: "codec:PCMU/8000/1", "echo:speex", "resample",
+    # "srtp" (components.toml `runtime`)
+    media: frozenset[str] = frozenset()
 
 
 PROBE_C = r"""
@@ -40,6 +43,58 @@ PROBE_C = r"""
 #include <pjmedia-codec.h>
 #include <stdio.h>
 @INCLUDES@
+/* what the media library has, found at run time: every audio codec it registers, the echo
+   cancellers it can create, the resampler, SRTP's crypto suites */
+static void media(void)
+{
+    pj_caching_pool cp;
+    pjmedia_endpt *endpt;
+    pj_pool_t *pool;
+    pjmedia_codec_info info[64];
+    pjmedia_echo_state *ec;
+    pjmedia_resample *rs;
+    unsigned count = PJ_ARRAY_SIZE(info), i;
+    const struct { const char *name; unsigned algo; } echo[] = {
+        { "speex", PJMEDIA_ECHO_SPEEX }, { "webrtc", PJMEDIA_ECHO_WEBRTC },
+    };
+
+    pj_log_set_level(0);
+    pj_caching_pool_init(&cp, NULL, 0);
+    if (pjmedia_endpt_create(&cp.factory, NULL, 1, &endpt) != PJ_SUCCESS) {
+        printf("MEDIA_ENDPOINT=0\n");
+        return;
+    }
+    printf("MEDIA_ENDPOINT=1\n");
+    pool = pjmedia_endpt_create_pool(endpt, "probe", 4000, 4000);
+    pjmedia_codec_register_audio_codecs(endpt, NULL);
+    if (pjmedia_codec_mgr_enum_codecs(pjmedia_endpt_get_codec_mgr(endpt), &count, info,
+                                      NULL) == PJ_SUCCESS) {
+        for (i = 0; i < count; ++i) {
+            char id[64];
+            printf("MEDIA=codec:%s\n", pjmedia_codec_info_to_id(&info[i], id, sizeof(id)));
+        }
+    }
+    for (i = 0; i < PJ_ARRAY_SIZE(echo); ++i) {
+        if (pjmedia_echo_create2(pool, 16000, 1, 160, 100, 0, echo[i].algo, &ec) == PJ_SUCCESS) {
+            printf("MEDIA=echo:%s\n", echo[i].name);
+            pjmedia_echo_destroy(ec);
+        }
+    }
+    if (pjmedia_resample_create(pool, PJ_TRUE, PJ_FALSE, 1, 8000, 16000, 80, &rs) == PJ_SUCCESS)
+        printf("MEDIA=resample\n");
+#if defined(PJMEDIA_HAS_SRTP) && PJMEDIA_HAS_SRTP != 0
+    {
+        pjmedia_srtp_crypto crypto[16];
+        unsigned n = PJ_ARRAY_SIZE(crypto);
+        if (pjmedia_srtp_enum_crypto(&n, crypto) == PJ_SUCCESS && n > 0)
+            printf("MEDIA=srtp\n");
+    }
+#endif
+    pj_pool_release(pool);
+    pjmedia_endpt_destroy(endpt);
+    pj_caching_pool_destroy(&cp);
+}
+
 int main(void)
 {
     union { pj_uint32_t u; unsigned char c[4]; } e;
@@ -50,6 +105,8 @@ int main(void)
     printf("RUNTIME_BIG_ENDIAN=%d\n", e.c[0] == 1);
     printf("PJ_VERSION=%s\n", pj_get_version());
 @FEATURES@
+    if (pj_init() == PJ_SUCCESS)
+        media();
     return 0;
 }
 """
@@ -119,9 +176,13 @@ def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified
             details=" ".join(argv) + "\n" + tail(proc.stdout + proc.stderr),
         )
     done = runner.run([str(exe)], work, 120)
+    lines = [line.strip() for line in done.output.splitlines()]
     values = dict(
-        line.split("=", 1) for line in done.output.splitlines() if re.match(r"^[A-Z_]+=", line)
+        line.split("=", 1)
+        for line in lines
+        if re.match(r"^[A-Z_]+=", line) and line[:6] != "MEDIA="
     )
+    media = frozenset(line[6:] for line in lines if line.startswith("MEDIA="))
     if "RUNTIME_BIG_ENDIAN" not in values:
         raise VerificationError(
             f"the verification probe did not run on the target ({runner.describe()})",
@@ -141,7 +202,40 @@ def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified
         tls_backend=backend if values["PJ_HAS_SSL_SOCK"] == "1" else "none",
         endianness="big" if runtime_big else "little",
         config=values,
+        media=media,
     )
+
+
+def has_runtime(media: frozenset[str], runtime: str) -> bool:
+    """Did the probe find this component (components.toml `runtime`)? Codec ids match by
+    prefix and case-insensitively, as pjmedia looks them up ("PCMU/8000" = "PCMU/8000/1")."""
+    if runtime.startswith("codec:"):
+        want = runtime.lower() + "/"
+        return any((m.lower() + "/").startswith(want) for m in media if m.startswith("codec:"))
+    return runtime in media
+
+
+def check_components(plan: BuildPlan, found: Verified) -> dict[str, bool]:
+    """Every component the plan builds is there on the target, and none it turned off is:
+    {component: found}. A mismatch is an error (configure dropped or added something)."""
+    by_name = {c.name: c for c in plan.components}
+    result: dict[str, bool] = {}
+    for d in plan.tree:
+        runtime = by_name[d.component].runtime if d.component in by_name else ""
+        if not runtime:
+            continue
+        present = has_runtime(found.media, runtime)
+        result[d.component] = present
+        if present != d.built:
+            raise VerificationError(
+                f"component {d.component} should be {'built' if d.built else 'off'} "
+                f"({d.action}: {d.detail}) but the probe run on the target "
+                f"{'does not find' if d.built else 'finds'} {runtime}",
+                hint="see configure's output in the build log (it may have dropped the "
+                "component); `pjbuild plan` shows what each component should be",
+                details="the probe found: " + ", ".join(sorted(found.media)),
+            )
+    return result
 
 
 def pjlib_config(tree: TestTree, plan: BuildPlan, runner: Runner) -> dict[str, str]:

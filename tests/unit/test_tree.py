@@ -52,7 +52,7 @@ def test_missing_folder_uses_system_library() -> None:
         SCHEMA,
         HOST,
     )
-    assert args == ["--with-external-srtp"] and decisions[0].action == "external"
+    assert args == ["--with-external-srtp"] and decisions[0].action == "system"
 
 
 def test_missing_folder_and_library_disables_preset_choice() -> None:
@@ -81,13 +81,76 @@ def test_missing_folder_refuses_explicit_set() -> None:
     assert "install libsrtp2-dev" in exc.value.hint
 
 
-def test_component_off_needs_nothing() -> None:
+def test_component_off_needs_nothing_and_says_why() -> None:
     changed, args, decisions = decide(
-        [SRTP_NONE], frozenset(), {"PJMEDIA_HAS_SRTP": False}, {}, SCHEMA, HOST
+        [SRTP_NONE],
+        frozenset(),
+        {"PJMEDIA_HAS_SRTP": False},
+        {"PJMEDIA_HAS_SRTP": "set"},
+        SCHEMA,
+        HOST,
     )
-    assert (changed, args, decisions) == ({}, [], [])
+    assert (changed, args) == ({}, [])
+    assert [(d.action, d.detail) for d in decisions] == [("disabled", "PJMEDIA_HAS_SRTP=0 (set)")]
 
 
 def test_unselectable_missing_component_adds_flags() -> None:
     _, args, decisions = decide([WEBRTC], frozenset(), {}, {}, SCHEMA, HOST)
     assert args == ["--disable-libwebrtc"] and decisions[0].action == "absent"
+
+
+WEBRTC_OPT = Component(
+    "webrtc",
+    "third_party/webrtc",
+    "PJMEDIA_HAS_WEBRTC_AEC",
+    off=False,
+    missing=("--disable-libwebrtc",),
+)
+MIPS = load_targets()["linux-mips"]
+
+
+def test_a_component_the_target_cannot_build_is_turned_off_with_the_datas_reason() -> None:
+    present = frozenset({"third_party/webrtc"})
+    changed, args, decisions = decide([WEBRTC_OPT], present, {}, {}, SCHEMA, MIPS)
+    assert changed == {"PJMEDIA_HAS_WEBRTC_AEC": False}
+    assert args == ["--disable-libwebrtc"]
+    assert decisions[0].action == "disabled"
+    assert decisions[0].detail.startswith("linux-mips cannot build it: the bundled WebRTC AEC")
+    # the same tree on a target that can build it: bundled, no flag
+    changed, args, decisions = decide([WEBRTC_OPT], present, {}, {}, SCHEMA, HOST)
+    assert (changed, args, decisions[0].action) == ({}, [], "bundled")
+
+
+def test_asking_for_a_component_the_target_cannot_build_is_refused() -> None:
+    with pytest.raises(ConfigError) as exc:
+        decide(
+            [WEBRTC_OPT],
+            frozenset({"third_party/webrtc"}),
+            {"PJMEDIA_HAS_WEBRTC_AEC": True},
+            {"PJMEDIA_HAS_WEBRTC_AEC": "set"},
+            SCHEMA,
+            MIPS,
+        )
+    assert "linux-mips cannot build it" in exc.value.summary
+    assert exc.value.hint == "--set PJMEDIA_HAS_WEBRTC_AEC=0"
+
+
+def test_every_shipped_component_gets_one_decision_on_every_tree() -> None:
+    from pjbuild.tree import STATES, load_components
+
+    components = load_components()
+    names = [c.name for c in components]
+    for present in (frozenset(), frozenset(c.folder for c in components if c.folder)):
+        _, _, decisions = decide(components, present, {}, {}, SCHEMA, HOST)
+        assert [d.component for d in decisions] == names
+        assert all(d.action in STATES and d.detail for d in decisions)
+
+
+def test_shipped_target_data_names_only_known_components() -> None:
+    from pjbuild.tree import load_components
+
+    names = {c.name for c in load_components()}
+    for target in load_targets().values():
+        for component, reason in target.components_unavailable:
+            assert component in names, (target.name, component)
+            assert "measured" in reason, (target.name, reason)
