@@ -10,27 +10,39 @@ import platform
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pjbuild import __version__, procs
 from pjbuild.cache import Cache, write_json_atomic
-from pjbuild.calltest import run_call
+from pjbuild.calltest import CallResult, CallSpec, feature_call, run_call
 from pjbuild.depbuild import ensure_all
 from pjbuild.deps import providing
 from pjbuild.engines import engine_for, required_tools
 from pjbuild.errors import TestFailureError, ToolMissingError
 from pjbuild.manifest import file_digests, make_manifest
-from pjbuild.plan import BuildPlan, request_to_json
+from pjbuild.patches import apply_patches
+from pjbuild.plan import BuildPlan, load_configure_data, request_to_json
 from pjbuild.repro import source_date_epoch
 from pjbuild.runners import runner_for
 from pjbuild.sbom import make_sbom
 from pjbuild.sources import extract
 from pjbuild.steplog import StepLog
-from pjbuild.testsuites import SuiteResult, TestResult, TestTree, collect_test_tree, run_suite
+from pjbuild.targets import Target
+from pjbuild.testsuites import (
+    CALL_PROGRAM,
+    SuiteResult,
+    TestCatalog,
+    TestResult,
+    TestTree,
+    collect_test_tree,
+    known_failure,
+    run_suite,
+)
 from pjbuild.verify import (
     check,
+    check_components,
     check_configured,
     check_configured_features,
     pjlib_config,
@@ -158,14 +170,7 @@ def _build(
     src = extract(plan.source.path, work / "src")
     log.durations["extract"] = round(time.monotonic() - t0, 3)
     epoch = source_date_epoch(src)  # before patching: the archive's own times
-    for patch in plan.source.version.patches:
-        say(f"applying {patch.file.name}")
-        log.run(
-            f"patch {patch.file.name}",
-            ["patch", "-p1", "--forward", "--batch", "-i", str(patch.file)],
-            src,
-            {},
-        )
+    apply_patches(plan.source.version, src, log, say)
     (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
     (stage / "config_site.h").write_text(plan.header)
     engine = engine_for(plan, log, opts.ccache, epoch)
@@ -198,31 +203,18 @@ def _build(
         "verified": verified.endianness == plan.target.endianness,
     }
     check(plan, verified)
+    found = check_components(plan, verified)
 
-    suite = _run_tests(plan, stage, work / "testrun", say)
+    suite, calls = _run_tests(plan, stage, work / "testrun", say)
     if suite is not None:
         tls["on_target_test"] = _tls_test_state(suite)
     features = _features(plan, verified.config)
-    call = None
-    if plan.features and plan.tests != "none":
-        say(f"loopback call on the target: {', '.join(plan.features)} ({runner.describe()})")
-        call = run_call(
-            _pjsua(stage / "prefix"),
-            runner,
-            plan.features,
-            work / "call",
-            stage / "logs" / "call",
-            retries=plan.catalog.retries,
-        )
-        say(f"  {call.status:7} call {call.codec} srtp={call.srtp} {call.duration_s:.1f}s")
-        if call.reason:
-            say(f"          {call.reason}")
-        for entry in features.values():
-            entry["on_target_test"] = call.status
+    call = _feature_call(plan, calls, features, stage, work / "call", say)
     config = {**pjlib_config(TestTree(stage / "tests"), plan, runner), **verified.config}
     manifest = make_manifest(
         plan, tls=tls, endianness=endianness, durations=log.durations, config=config
     )
+    manifest["components"] = plan.components_json(found)
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
     manifest["deps"] = [d.summary() for d in plan.deps]
     manifest["features"] = features
@@ -235,7 +227,7 @@ def _build(
     write_json_atomic(stage / "manifest.json", manifest)
     if suite is not None:
         _raise_on_failures(suite, stage / "logs" / "tests", kept=stage)
-    if call is not None and call.status != "passed":
+    if call is not None and not calls and call.status != "passed":
         error = TestFailureError(
             f"the loopback call ({', '.join(plan.features)}) failed: {call.reason}",
             hint=f"logs in {stage / 'logs' / 'call'}; the artifact was not published",
@@ -267,10 +259,14 @@ def _features(plan: BuildPlan, config: dict[str, str]) -> dict[str, dict[str, An
     return out
 
 
-def _run_tests(plan: BuildPlan, stage: Path, run_dir: Path, say: Say) -> SuiteResult | None:
-    """Run the suite on a scratch copy of the artifact's test tree (tests write files)."""
+def _run_tests(
+    plan: BuildPlan, stage: Path, run_dir: Path, say: Say
+) -> tuple[SuiteResult | None, list[CallResult]]:
+    """Run the suite on a scratch copy of the artifact's test tree (tests write files), then,
+    when the suite makes calls, a loopback call per codec the build has. The calls are results
+    of the suite too (program "call", test = the codec id)."""
     if plan.tests == "none":
-        return None
+        return None, []
     if run_dir.exists():
         shutil.rmtree(run_dir)
     shutil.copytree(stage / "tests", run_dir, symlinks=True)
@@ -280,8 +276,12 @@ def _run_tests(plan: BuildPlan, stage: Path, run_dir: Path, say: Say) -> SuiteRe
     def show(item: TestResult) -> None:
         say(f"  {item.status:7} {item.program} {item.test} {item.duration_s:.1f}s {item.reason}")
 
+    known = {
+        **dict(plan.preset.known_failures),
+        **plan.target.known_failures_for_tls(plan.tls.backend),
+    }
     try:
-        return run_suite(
+        suite = run_suite(
             plan.tests,
             TestTree(run_dir),
             runner,
@@ -289,13 +289,96 @@ def _run_tests(plan: BuildPlan, stage: Path, run_dir: Path, say: Say) -> SuiteRe
             plan.catalog,
             stage / "logs" / "tests",
             show,
-            known={
-                **dict(plan.preset.known_failures),
-                **plan.target.known_failures_for_tls(plan.tls.backend),
-            },
+            known=known,
         )
+        calls: list[CallResult] = []
+        if plan.catalog.suites[plan.tests].calls:
+            catalog = replace(plan.catalog, known_failures={**plan.catalog.known_failures, **known})
+            for spec in codec_calls(plan):
+                call = run_call(
+                    _pjsua(stage / "prefix"),
+                    runner,
+                    spec,
+                    run_dir / "calls",
+                    stage / "logs" / "call",
+                    retries=plan.catalog.retries,
+                )
+                calls.append(call)
+                item = call_result(call, plan.target, catalog)
+                suite.results.append(item)
+                show(item)
+        return suite, calls
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def codec_calls(plan: BuildPlan) -> list[CallSpec]:
+    """A call per codec the build has: each built component's `call`, then each feature's
+    (opus), all with the features' call options (SRTP)."""
+    by_name = {c.name: c for c in plan.components}
+    codecs = [
+        by_name[d.component].call
+        for d in plan.tree
+        if d.built and d.component in by_name and by_name[d.component].call
+    ]
+    specs = load_configure_data().get("features", {})
+    codecs += [specs.get(f, {}).get("call", "") for f in plan.features]
+    return [CallSpec(c, plan.features) for c in dict.fromkeys(c for c in codecs if c)]
+
+
+def call_result(call: CallResult, target: Target, catalog: TestCatalog) -> TestResult:
+    """A call as a result of the suite; a failed call listed as known is "known"."""
+    item = TestResult(
+        CALL_PROGRAM,
+        call.requested,
+        call.status,
+        call.duration_s,
+        reason=call.reason,
+        cases=[call.to_json()],
+        flaky=call.flaky,
+    )
+    known = known_failure(target, catalog, CALL_PROGRAM, call.requested)
+    if known and item.status == "failed":
+        item.status = "known"
+        item.reason = f"{call.reason} [known: {known}]"
+    elif known:
+        item.reason = f"listed as known failure but passed ({known})"
+    return item
+
+
+def _feature_call(
+    plan: BuildPlan,
+    calls: list[CallResult],
+    features: dict[str, dict[str, Any]],
+    stage: Path,
+    work: Path,
+    say: Say,
+) -> CallResult | None:
+    """The call that verifies the features (manifest "call_test"): the suite's call of the
+    feature's codec (opus) or its first call; a call of its own when the suite made none."""
+    if not plan.features or plan.tests == "none":
+        return None
+    spec = feature_call(plan.features)
+    if calls:
+        call = next((c for c in calls if c.requested == spec.codec), calls[0])
+    else:
+        runner = runner_for(plan.target)
+        say(f"loopback call on the target: {', '.join(plan.features)} ({runner.describe()})")
+        call = run_call(
+            _pjsua(stage / "prefix"),
+            runner,
+            spec,
+            work,
+            stage / "logs" / "call",
+            retries=plan.catalog.retries,
+        )
+        say(f"  {call.status:7} call {call.codec} srtp={call.srtp} {call.duration_s:.1f}s")
+        if call.reason:
+            say(f"          {call.reason}")
+    every = all(c.status == "passed" and c.srtp == spec.srtp for c in calls or [call])
+    for entry in features.values():
+        entry["on_target_test"] = "passed" if every and call.status == "passed" else "failed"
+    return call
 
 
 def _tls_test_state(suite: SuiteResult) -> str:
@@ -334,7 +417,7 @@ def _suite_for_hit(
     artifact = cache.artifact(plan.digest)
     work = cache.fresh_work(plan.digest)
     try:
-        ran = _run_tests(plan, artifact, work / "testrun", say)
+        ran, _ = _run_tests(plan, artifact, work / "testrun", say)
         assert ran is not None
         suite = ran
         manifest.setdefault("tests", {})[plan.tests] = suite.to_json()

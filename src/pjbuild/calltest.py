@@ -1,9 +1,11 @@
-"""A real call on the target: two pjsua processes on 127.0.0.1, SRTP mandatory, a chosen codec.
+"""A real call on the target: two pjsua processes on 127.0.0.1, one codec, audio checked.
 
-pjproject's test programs have no SRTP or Opus test, so ``--feature srtp|opus`` is verified by
-this loopback call run under the target's runner: the callee auto-answers, the caller hangs up
-after a few seconds; the call must reach CONFIRMED, the SDP must carry RTP/SAVP with a=crypto
-(SRTP), and the audio stream must use the expected codec (Opus).
+pjproject's test programs do not run a codec through a call, and have no SRTP or Opus test.
+So every codec a build has is verified by a loopback call under the target's runner (the
+suite's `calls`), and ``--feature srtp|opus`` by the same calls: the callee auto-answers, the
+caller hangs up after 3 s; the call must reach CONFIRMED, use the codec it asked for (all others
+disabled), carry RTP/SAVP with a=crypto when SRTP is a feature, and each side must have decoded
+the tones the other played, in order (pjbuild.audio): that audio flowed is not enough.
 
 A failed call is made again like a failed test program (``retries`` in testsuites.toml): a
 call that passes then is reported as passed *and* flaky, with the first failure's reason and
@@ -12,36 +14,69 @@ logs kept (``call-*.attempt1.log``); a call that fails every time fails the buil
 
 from __future__ import annotations
 
-import contextlib
 import re
+import shutil
 import socket
-import subprocess
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pjbuild import audio
 from pjbuild.plan import load_configure_data
 from pjbuild.runners import PrefixRunner, signal_name, stop
 from pjbuild.testsuites import flaky_reason
 
-# seconds the caller keeps running (scaled by the runner's timeout factor): call set-up, the
-# 3 s call, hang-up
+# seconds (scaled by the runner's timeout factor) the call may take to end: set-up, the 3 s
+# call, hang-up; pjsua's output is unbuffered (--stdout-no-buf), so its end is seen at once
 CALL_WINDOW_S = 8
 _STREAM = re.compile(r"updated, stream #0: (?P<codec>[^ ]+) \((?P<dir>\w+)\)")
+# the tones each side plays (the callee's in reverse: a side that hears itself fails)
+CALLER_TONES = audio.TONES_HZ
+CALLEE_TONES = tuple(reversed(audio.TONES_HZ))
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """One loopback call: the codec it must use (pjmedia id, e.g. GSM/8000) and the features
+    both ends use (srtp: SRTP mandatory)."""
+
+    codec: str
+    features: tuple[str, ...] = ()
+
+    @property
+    def clock_rate(self) -> int:
+        return int(self.codec.split("/")[1])
+
+    @property
+    def codec_name(self) -> str:
+        return self.codec.split("/")[0]
+
+    @property
+    def slug(self) -> str:
+        """Log and file names of this call: call-GSM-8000."""
+        return "call-" + re.sub(r"[^A-Za-z0-9]+", "-", self.codec).strip("-")
+
+    @property
+    def srtp(self) -> bool:
+        return "srtp" in self.features
 
 
 @dataclass
 class CallResult:
-    status: str  # passed | failed
+    status: str  # passed | failed | known
     reason: str
-    codec: str
+    codec: str  # the codec the audio stream used
     srtp: bool
     duration_s: float
     log: str
     caller_exit: str = ""  # how each program ended: "exit 0", "killed by SIGSEGV", ...
     callee_exit: str = ""
     flaky: bool = False  # failed, then passed when made again
+    requested: str = ""  # the codec asked for (CallSpec.codec)
+    # what each side decoded: pjbuild.audio.Heard.to_json() of the callee's and caller's
+    # recordings
+    audio: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,12 +88,22 @@ def free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
-def pjsua_args(port: int, features: tuple[str, ...]) -> list[str]:
+def feature_call(features: tuple[str, ...]) -> CallSpec:
+    """The call that verifies features when the suite makes no codec calls: the codec a
+    feature brings (opus), else G.711."""
     specs = load_configure_data().get("features", {})
-    extra = [a for f in features for a in specs.get(f, {}).get("call_args", [])]
+    codecs = [specs.get(f, {}).get("call", "") for f in features]
+    return CallSpec(next((c for c in codecs if c), "PCMU/8000"), features)
+
+
+def pjsua_args(port: int, spec: CallSpec, role: str) -> list[str]:
+    """Both ends: only the call's codec, at its clock rate (the bridge and the files too, so
+    that no resampler is needed), playing their tones and recording what they decode."""
+    specs = load_configure_data().get("features", {})
+    extra = [a for f in spec.features for a in specs.get(f, {}).get("call_args", [])]
     # no --no-stderr: it sends stderr to /dev/null, and with it pjsua's crash handler's
     # "Error: signal N" and backtrace (pjsua logs to stdout; stderr carries nothing else)
-    args = [
+    return [
         "--null-audio",
         "--no-tcp",
         "--ip-addr=127.0.0.1",
@@ -69,10 +114,16 @@ def pjsua_args(port: int, features: tuple[str, ...]) -> list[str]:
         "--app-log-level=4",
         "--max-calls=1",
         "--no-vad",
+        "--stdout-no-buf",
+        "--dis-codec=*",
+        f"--add-codec={spec.codec}",
+        f"--clock-rate={spec.clock_rate}",
+        f"--play-file={spec.slug}-{role}-plays.wav",
+        "--auto-play",
+        f"--rec-file={spec.slug}-{role}-heard.wav",
+        "--auto-rec",
+        *extra,
     ]
-    if not any(a.startswith("--clock-rate=") for a in extra):
-        args.append("--clock-rate=8000")
-    return args + extra
 
 
 def exit_text(returncode: int | None, killed_by_us: bool) -> str:
@@ -88,7 +139,7 @@ def exit_text(returncode: int | None, killed_by_us: bool) -> str:
 def run_call(
     pjsua: Path,
     runner: PrefixRunner,
-    features: tuple[str, ...],
+    spec: CallSpec,
     work: Path,
     logs: Path,
     retries: int = 1,
@@ -97,18 +148,22 @@ def run_call(
     first: CallResult | None = None
     attempts = max(1, retries + 1)
     for attempt in range(1, attempts + 1):
-        result = _call_once(pjsua, runner, features, work, logs)
+        result = _call_once(pjsua, runner, spec, work, logs)
         if result.status == "passed":
             if first is None:
                 return result
             return replace(result, flaky=True, reason=flaky_reason(first.reason, attempt - 1))
         if first is None:
             first = result
-        if attempt < attempts:  # keep this attempt's logs beside the next one's
+        if attempt < attempts:  # keep this attempt's logs and recordings beside the next one's
             for role in ("caller", "callee"):
-                log = logs / f"call-{role}.log"
-                if log.is_file():
-                    log.rename(logs / f"call-{role}.attempt{attempt}.log")
+                for kept in (
+                    logs / f"{spec.slug}-{role}.log",
+                    work / f"{spec.slug}-{role}-heard.wav",
+                ):
+                    if kept.is_file():
+                        dest = logs / f"{kept.stem}.attempt{attempt}{kept.suffix}"
+                        shutil.move(kept, dest)
     assert first is not None
     if result is first:
         return result
@@ -116,32 +171,40 @@ def run_call(
 
 
 def _call_once(
-    pjsua: Path, runner: PrefixRunner, features: tuple[str, ...], work: Path, logs: Path
+    pjsua: Path, runner: PrefixRunner, spec: CallSpec, work: Path, logs: Path
 ) -> CallResult:
     """One loopback call between two pjsua instances on the target.
 
-    pjsua's output is block-buffered when it is not a terminal (under QEMU and Wine alike), so
-    nothing is read while it runs: the caller gets a console script (wait, then quit), calls at
-    start-up, hangs up after 3 s (--duration); SIP over UDP retransmits the INVITE, so the callee
-    needs no readiness check. Both logs are read once the programs have exited.
+    The caller calls at start-up and hangs up after 3 s (--duration); SIP over UDP retransmits
+    the INVITE, so the callee needs no readiness check. pjsua's output is unbuffered
+    (--stdout-no-buf), so the caller's log shows the end of the call as it happens; then both
+    are asked to quit (``q``), which closes their recordings, and the logs and recordings are
+    judged. Files are named relative to the work folder, which is the programs' cwd on every
+    runner (Wine included).
     """
     work.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
     factor = runner.timeout_factor
+    audio.write_tones(work / f"{spec.slug}-caller-plays.wav", spec.clock_rate, CALLER_TONES)
+    audio.write_tones(work / f"{spec.slug}-callee-plays.wav", spec.clock_rate, CALLEE_TONES)
+    for role in ("caller", "callee"):
+        (work / f"{spec.slug}-{role}-heard.wav").unlink(missing_ok=True)
     callee_port = free_udp_port()
     caller_port = free_udp_port()
     while abs(caller_port - callee_port) < 4:
         caller_port = free_udp_port()
-    wait_ms = int(CALL_WINDOW_S * factor * 1000)
     start = time.monotonic()
-    callee_out, caller_out = logs / "call-callee.log", logs / "call-caller.log"
+    callee_out = logs / f"{spec.slug}-callee.log"
+    caller_out = logs / f"{spec.slug}-caller.log"
     callee = runner.start(
-        [str(pjsua), *pjsua_args(callee_port, features), "--auto-answer=200"], work, callee_out
+        [str(pjsua), *pjsua_args(callee_port, spec, "callee"), "--auto-answer=200"],
+        work,
+        callee_out,
     )
     caller = runner.start(
         [
             str(pjsua),
-            *pjsua_args(caller_port, features),
+            *pjsua_args(caller_port, spec, "caller"),
             "--duration=3",
             f"sip:pjbuild@127.0.0.1:{callee_port}",
         ],
@@ -149,20 +212,25 @@ def _call_once(
         caller_out,
     )
     try:
-        assert caller.stdin is not None
-        caller.stdin.write(f"sleep {wait_ms}\nq\n".encode())
-        caller.stdin.flush()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            caller.wait(timeout=wait_ms / 1000 + 30 * factor)
+        deadline = start + (CALL_WINDOW_S + 30) * factor
+        while time.monotonic() < deadline and caller.poll() is None:
+            if b"is DISCONNECTED" in caller_out.read_bytes():
+                break
+            time.sleep(0.1)
     finally:
-        caller_killed = stop(caller, quit_input=b"q\n")
-        callee_killed = stop(callee, quit_input=b"q\n")
+        caller_killed = stop(caller, grace=10 * factor, quit_input=b"q\n")
+        callee_killed = stop(callee, grace=10 * factor, quit_input=b"q\n")
+    heard = {
+        "callee": audio.hear(work / f"{spec.slug}-callee-heard.wav", CALLER_TONES),
+        "caller": audio.hear(work / f"{spec.slug}-caller-heard.wav", CALLEE_TONES),
+    }
     result = judge(
         caller_out.read_text(errors="replace"),
-        features,
+        spec,
         start,
         logs,
         caller_exit=exit_text(caller.returncode, caller_killed),
+        heard=heard,
     )
     result.callee_exit = exit_text(callee.returncode, callee_killed)
     return result
@@ -187,9 +255,15 @@ def _crash_line(text: str) -> str:
 
 
 def judge(
-    text: str, features: tuple[str, ...], start: float, logs: Path, caller_exit: str = ""
+    text: str,
+    spec: CallSpec,
+    start: float,
+    logs: Path,
+    caller_exit: str = "",
+    heard: dict[str, audio.Heard] | None = None,
 ) -> CallResult:
-    """The verdict from the caller's log (and how the caller ended, when known)."""
+    """The verdict from the caller's log, how the caller ended (when known) and what each side
+    decoded (``heard``: the callee's and the caller's recordings; None: not checked)."""
     stream = _STREAM.search(text)
     codec = stream.group("codec") if stream else ""
     srtp = bool(re.search(r"m=audio \d+ RTP/SAVP", text) and "a=crypto:" in text)
@@ -202,10 +276,15 @@ def judge(
             reason += f" (ended with {ended.group(1)})"
     elif not ended:
         reason = "the call did not end by itself (--duration)"
-    elif "srtp" in features and not srtp:
+    elif spec.srtp and not srtp:
         reason = "the SDP has no RTP/SAVP + a=crypto"
-    elif "opus" in features and not codec.lower().startswith("opus"):
-        reason = f"the audio stream used {codec or 'no codec'}, not opus"
+    elif codec.lower() != spec.codec_name.lower():
+        reason = f"the audio stream used {codec or 'no codec'}, not {spec.codec_name}"
+    else:
+        for side, what in (heard or {}).items():
+            if not what.ok:
+                reason = f"the {side} did not decode what the other side played: {what.reason}"
+                break
     if reason and caller_exit and caller_exit != "exit 0":
         # a caller that died mid-call: say how, and its crash line (or its last line)
         reason += f"; the caller ended with {caller_exit}: {_crash_line(text)}"
@@ -218,4 +297,6 @@ def judge(
         round(time.monotonic() - start, 3),
         str(logs),
         caller_exit=caller_exit,
+        requested=spec.codec,
+        audio={side: what.to_json() for side, what in (heard or {}).items()},
     )

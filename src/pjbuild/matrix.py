@@ -16,7 +16,7 @@ from pjbuild.build import BuildOptions, run_build
 from pjbuild.errors import PjbuildError
 from pjbuild.plan import Request, make_plan
 from pjbuild.targets import Target
-from pjbuild.testsuites import TestResult
+from pjbuild.testsuites import CALL_PROGRAM, TestResult
 
 Say = Callable[[str], None]
 TEST_KEYS = ("passed", "failed", "skipped", "known", "flaky")
@@ -39,6 +39,9 @@ class MatrixEntry:
     # --perf: pjsip-perf on the target (pjbuild.perf): {"runner", "stateless_options_per_s",
     # "invite_calls_per_s", "counts", "error"}; empty when not asked
     perf: dict[str, Any] = field(default_factory=dict)
+    # what the build did with each media component: {name: {"state", "why", "on_target"}}
+    components: dict[str, Any] = field(default_factory=dict)
+    version: str = ""  # the pjproject version built
     duration_s: float = 0.0
     cache_hit: bool = False
     error: str = ""
@@ -74,10 +77,11 @@ def measure_perf(target: Target, artifact: Path, say: Say) -> dict[str, Any]:
 
 
 def flaky_items(results: list[TestResult], manifest: dict[str, Any]) -> list[str]:
-    """What failed once and passed when run again: test programs, then the loopback call."""
+    """What failed once and passed when run again: test programs and the suite's calls, then
+    the features' loopback call when it was not one of those."""
     items = [f"{r.program}:{r.test}: {r.reason}" for r in results if r.flaky]
     call = manifest.get("call_test") or {}
-    if call.get("flaky"):
+    if call.get("flaky") and not any(r.program == CALL_PROGRAM for r in results):
         items.append(f"loopback call: {call['reason']}")
     return items
 
@@ -131,6 +135,8 @@ def build_one(
     entry.endianness = summary["endianness"]
     entry.tls = _tls(summary["tls"], summary.get("deps", []))
     entry.features = summary.get("features", {})
+    entry.components = outcome.manifest.get("components", {})
+    entry.version = summary["version"]
     entry.lib_size_bytes = lib_size(outcome.artifact / "prefix")
     entry.cache_hit = outcome.cache_hit
     if perf:
@@ -155,6 +161,8 @@ def _fill_from_kept(entry: MatrixEntry, exc: PjbuildError) -> None:
         entry.endianness = data.get("endianness", entry.endianness)
         entry.tls = _tls(data["tls"], data.get("deps", []))
         entry.features = data.get("features", {})
+        entry.components = data.get("components", {})
+        entry.version = data.get("source", {}).get("version", "")
         entry.lib_size_bytes = lib_size(Path(kept) / "prefix")
 
 
@@ -242,6 +250,19 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
             "runner (emulated targets: a quarter of the requests), taken while other targets may "
             "be building: indicative only; `benchmarks/pjsip_perf.py` measures.",
         ]
+    with_components = [e for e in entries if e.components]
+    if with_components:
+        lines += [
+            "",
+            "## Components (built: checked on the target by the probe; off: why)",
+            "",
+            "| target | version | built | off |",
+            "| --- | --- | --- | --- |",
+        ]
+        for e in with_components:
+            built = [n for n, c in e.components.items() if c["state"] not in ("disabled", "absent")]
+            off = [f"{n} ({c['why']})" for n, c in e.components.items() if n not in built]
+            lines.append(f"| {e.target} | {e.version} | {' '.join(built)} | {'; '.join(off)} |")
     known = [(e.target, k) for e in entries for k in e.known_failures]
     if known:
         lines += ["", "## Known failures (listed in data with their reasons)", ""]

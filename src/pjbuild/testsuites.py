@@ -48,6 +48,11 @@ class Suite:
     description: str
     all: bool
     tests: tuple[tuple[str, tuple[str, ...]], ...]  # program -> tests
+    calls: bool = False  # a loopback call per codec the build has (program CALL_PROGRAM)
+
+
+# the "program" of a suite's loopback calls (test: the codec id, e.g. call:GSM/8000)
+CALL_PROGRAM = "call"
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,7 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
             description=body.get("description", ""),
             all=bool(body.get("all", False)),
             tests=tuple((p, tuple(t)) for p, t in tests.items()),
+            calls=bool(body.get("calls", False)),
         )
     return TestCatalog(
         programs=programs,
@@ -339,6 +345,12 @@ def _failure_reason(done: Completed) -> str:
     return f"exit code {done.returncode}"
 
 
+def known_failure(target: Target, catalog: TestCatalog, program: str, test: str) -> str | None:
+    """The reason a test is a known failure here (the target's data, then the catalog's, which
+    holds testsuites.toml's and the preset's), or None."""
+    return target.known_failure(program, test) or catalog.known_failures.get(f"{program}:{test}")
+
+
 def _judge(
     program: str, test: str, done: Completed, target: Target, catalog: TestCatalog
 ) -> TestResult:
@@ -347,7 +359,7 @@ def _judge(
         not done.timed_out and done.returncode == 0 and bool(cases) and all(c["ok"] for c in cases)
     )
     item = TestResult(program, test, "passed", done.duration_s, cases=cases)
-    known = target.known_failure(program, test) or catalog.known_failures.get(f"{program}:{test}")
+    known = known_failure(target, catalog, program, test)
     if passed:
         if known:
             item.reason = f"listed as known failure but passed ({known})"

@@ -1,0 +1,133 @@
+"""The audio of a loopback call: a known sequence of tones, and what a recording heard.
+
+Each side of a call plays a WAV file of distinct tones in a fixed order and records what it
+decodes. A codec that works hands the other side the same tones in the same order, whatever it
+does to their phase or level; a broken port (samples byte-swapped on a big-endian CPU, a wrong
+frame size, silence) does not. Analysis: per 20 ms window, the share of the window's energy at
+each tone's frequency (Goertzel); a window is a tone when one frequency holds most of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import struct
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+# Under 3.4 kHz (narrowband codecs), apart from each other, a whole number of periods in 20 ms.
+TONES_HZ = (500, 850, 1200, 1550, 700)
+TONE_MS = 400
+AMPLITUDE = 0.3  # of full scale: no clipping in any codec
+WINDOW_MS = 20
+MIN_SHARE = 0.5  # a window is a tone when that frequency holds this share of its energy
+MIN_LEVEL = 0.02  # windows quieter than this (RMS, of full scale) are silence
+MIN_RUN = 5  # windows (100 ms) a tone must last to count
+MIN_TONES = 4  # tones in the right order a recording must hold
+
+
+def write_tones(path: Path, rate: int, tones: tuple[int, ...] = TONES_HZ) -> None:
+    """A 16-bit mono WAV of the tones, TONE_MS each, at ``rate`` Hz."""
+    n = rate * TONE_MS // 1000
+    frames = bytearray()
+    for freq in tones:
+        step = 2 * math.pi * freq / rate
+        frames += struct.pack(
+            f"<{n}h", *(round(AMPLITUDE * 32767 * math.sin(step * i)) for i in range(n))
+        )
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+
+
+def _share(window: list[int], freq: int, rate: int, energy: float) -> float:
+    """Share of the window's energy at ``freq`` (Goertzel; 1.0 for a pure tone)."""
+    coeff = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in window:
+        s1, s2 = x + coeff * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return power / (energy * len(window) / 2)
+
+
+def window_labels(path: Path, tones: tuple[int, ...] = TONES_HZ) -> tuple[int, list[int]]:
+    """(rate, one label per 20 ms window: the tone's frequency, 0 silence, -1 neither)."""
+    with wave.open(str(path), "rb") as wav:
+        rate, channels, width = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
+        data = wav.readframes(wav.getnframes())
+    if width != 2:
+        raise ValueError(f"{path.name}: {8 * width}-bit samples, expected 16-bit")
+    samples = list(struct.unpack(f"<{len(data) // 2}h", data))[::channels]
+    n = rate * WINDOW_MS // 1000
+    quiet = (MIN_LEVEL * 32767) ** 2
+    labels = []
+    for start in range(0, len(samples) - n + 1, n):
+        window = samples[start : start + n]
+        energy = float(sum(x * x for x in window))
+        if energy / n < quiet:
+            labels.append(0)
+            continue
+        share, freq = max((_share(window, f, rate, energy), f) for f in tones)
+        labels.append(freq if share >= MIN_SHARE else -1)
+    return rate, labels
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a recording holds: its tone runs in order, and the verdict."""
+
+    runs: tuple[int, ...]  # tone frequencies, one per run of MIN_RUN windows or more
+    in_order: int  # the longest stretch of runs that follows the sent order
+    windows: int
+    ok: bool
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "tones": list(self.runs),
+            "in_order": self.in_order,
+            "windows": self.windows,
+            "ok": self.ok,
+            "reason": self.reason,
+        }
+
+
+def _runs(labels: list[int]) -> list[int]:
+    """The tones of a label sequence, one per run of MIN_RUN windows or more; runs of the same
+    tone split by a short glitch count once."""
+    runs: list[int] = []
+    start = 0
+    for i in range(1, len(labels) + 1):
+        if i < len(labels) and labels[i] == labels[start]:
+            continue
+        tone = labels[start]
+        if tone > 0 and i - start >= MIN_RUN and (not runs or runs[-1] != tone):
+            runs.append(tone)
+        start = i
+    return runs
+
+
+def hear(path: Path, tones: tuple[int, ...] = TONES_HZ) -> Heard:
+    """Does the recording hold the sent tones, in the sent order (cyclic: the file loops)?"""
+    if not path.is_file() or path.stat().st_size <= 44:
+        return Heard((), 0, 0, False, f"no recording ({path.name} is missing or empty)")
+    try:
+        _, labels = window_labels(path, tones)
+    except (wave.Error, EOFError, ValueError, struct.error) as exc:
+        return Heard((), 0, 0, False, f"{path.name} is not a readable WAV file ({exc})")
+    runs = _runs(labels)
+    best = current = 1 if runs else 0
+    for prev, this in itertools.pairwise(runs):
+        current = current + 1 if tones.index(this) == (tones.index(prev) + 1) % len(tones) else 1
+        best = max(best, current)
+    ok = best >= MIN_TONES and best == len(runs)
+    if ok:
+        reason = ""
+    elif not runs:
+        reason = "no tone in the recording (silence or noise)"
+    else:
+        reason = f"tones {list(runs)} are not the ones sent, in order {list(tones)}"
+    return Heard(tuple(runs), best, len(labels), ok, reason)

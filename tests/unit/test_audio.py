@@ -1,0 +1,96 @@
+"""What a call's recording heard: the sent tones in order pass, everything a broken codec
+produces fails."""
+
+from __future__ import annotations
+
+import random
+import struct
+import wave
+from pathlib import Path
+
+import pytest
+
+from pjbuild import audio
+
+
+def _samples(path: Path) -> tuple[int, list[int]]:
+    with wave.open(str(path), "rb") as wav:
+        rate = wav.getframerate()
+        data = wav.readframes(wav.getnframes())
+    return rate, list(struct.unpack(f"<{len(data) // 2}h", data))
+
+
+def _write(path: Path, rate: int, samples: list[int]) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(struct.pack(f"<{len(samples)}h", *samples))
+    return path
+
+
+def _recording(tmp_path: Path, rate: int, transform=lambda s: s) -> Path:  # type: ignore[no-untyped-def]
+    """What a good call records: the sent file, looped, late by some silence, at a lower
+    level, with noise; ``transform`` breaks it the way a codec could."""
+    sent = tmp_path / "sent.wav"
+    audio.write_tones(sent, rate)
+    _, samples = _samples(sent)
+    rng = random.Random(1)
+    start = samples[len(samples) * 3 // 5 :]  # the call begins in the middle of the file
+    heard = [0] * (rate // 5) + start + samples + samples[: len(samples) // 3]
+    heard = [max(-32768, min(32767, int(0.6 * x) + rng.randint(-300, 300))) for x in heard]
+    return _write(tmp_path / "heard.wav", rate, transform(heard))
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 44100, 48000])
+def test_the_sent_tones_are_heard_in_order(tmp_path: Path, rate: int) -> None:
+    heard = audio.hear(_recording(tmp_path, rate))
+    assert heard.ok, heard.reason
+    assert heard.in_order == len(heard.runs) >= 7
+    assert heard.runs[:3] == (1550, 700, 500)  # from the middle of the file on
+
+
+def test_byte_swapped_samples_fail(tmp_path: Path) -> None:
+    """A codec port that forgets the byte order on a big-endian CPU."""
+
+    def swap(samples: list[int]) -> list[int]:
+        return list(struct.unpack(f"<{len(samples)}h", struct.pack(f">{len(samples)}h", *samples)))
+
+    heard = audio.hear(_recording(tmp_path, 8000, swap))
+    assert not heard.ok
+    assert heard.runs == () and "no tone" in heard.reason
+
+
+def test_silence_and_noise_fail(tmp_path: Path) -> None:
+    silent = audio.hear(_write(tmp_path / "silence.wav", 8000, [0] * 24000))
+    assert (silent.ok, silent.reason) == (False, "no tone in the recording (silence or noise)")
+    rng = random.Random(2)
+    noisy = audio.hear(
+        _write(tmp_path / "n.wav", 8000, [rng.randint(-9000, 9000) for _ in range(24000)])
+    )
+    assert not noisy.ok
+
+
+def test_the_other_sides_tones_or_a_wrong_order_fail(tmp_path: Path) -> None:
+    """A side that hears itself (its own tones, reversed order) fails the check."""
+    reversed_file = tmp_path / "rev.wav"
+    audio.write_tones(reversed_file, 8000, tuple(reversed(audio.TONES_HZ)))
+    heard = audio.hear(reversed_file)
+    assert not heard.ok and "not the ones sent" in heard.reason
+    assert audio.hear(reversed_file, tuple(reversed(audio.TONES_HZ))).ok
+
+
+def test_too_short_a_recording_fails(tmp_path: Path) -> None:
+    rate, samples = _samples(_recording(tmp_path, 8000))
+    short = _write(tmp_path / "short.wav", rate, samples[:rate])  # one second: ~2 tones
+    heard = audio.hear(short)
+    assert not heard.ok and 0 < len(heard.runs) < audio.MIN_TONES
+
+
+def test_missing_empty_or_broken_files_fail(tmp_path: Path) -> None:
+    assert "missing or empty" in audio.hear(tmp_path / "none.wav").reason
+    header_only = _write(tmp_path / "header.wav", 8000, [])
+    assert "missing or empty" in audio.hear(header_only).reason
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF" + b"\0" * 100)  # pjsua killed before it closed the file
+    assert "not a readable WAV" in audio.hear(broken).reason
