@@ -25,7 +25,7 @@ from pjbuild.manifest import file_digests, make_manifest
 from pjbuild.patches import apply_patches
 from pjbuild.plan import BuildPlan, load_configure_data, request_to_json
 from pjbuild.repro import source_date_epoch
-from pjbuild.runners import runner_for
+from pjbuild.runners import emulator_too_old, runner_for
 from pjbuild.sbom import make_sbom
 from pjbuild.sources import extract
 from pjbuild.steplog import StepLog
@@ -152,6 +152,13 @@ def check_tools(plan: BuildPlan) -> None:
         raise ToolMissingError(
             f"{plan.target.runner.command[0]} not found (runs the tests on {plan.target.name})",
             hint=f"`pjbuild doctor --target {plan.target.name} --install`",
+        )
+    too_old = emulator_too_old(plan.target)
+    if too_old:
+        raise ToolMissingError(
+            too_old,
+            hint=f"install qemu-user {plan.target.runner.min_version} or newer (Debian 12: from "
+            "bookworm-backports, as `./dev setup` does); `pjbuild doctor` shows the version",
         )
 
 

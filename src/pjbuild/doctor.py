@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pjbuild.deps import resolve as resolve_deps
 from pjbuild.errors import PjbuildError, ToolMissingError
 from pjbuild.plan import load_configure_data
+from pjbuild.runners import emulator_too_old
 from pjbuild.targets import Target
 from pjbuild.tree import header_available, load_components
 
@@ -41,8 +42,15 @@ def requirements(
         )
     if target.runner.command:
         exe = target.runner.command[0]
+        need = target.runner.min_version
         reqs.append(
-            Requirement(exe, "runner", True, shutil.which(exe) is not None, tools.get(exe, ""))
+            Requirement(
+                f"{exe} >= {need} (Debian 12: qemu-user from bookworm-backports)" if need else exe,
+                "runner",
+                True,
+                shutil.which(exe) is not None and not emulator_too_old(target),
+                tools.get(exe, ""),
+            )
         )
     wanted = tls or target.tls_default
     chosen = resolve_deps(target, wanted, features, deps_from, "doctor")

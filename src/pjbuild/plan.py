@@ -24,6 +24,7 @@ from pjbuild.options import (
     Schema,
     Value,
     configure_args,
+    for_release,
     load_presets,
     load_schema,
     parse_raw,
@@ -370,6 +371,7 @@ def make_plan(req: Request) -> BuildPlan:
             origins=tuple((k, "tree" if k in changed else v) for k, v in adjusted.origins),
             overrides=config.overrides,
         )
+    config = for_release(schema, config, source.version.upstream)
     header = render_header(schema, config, generator=f"pjbuild {__version__}")
     if target.engine == "msbuild":
         # no configure: the solution's own settings, config_site.h, and INCLUDE/LIB for

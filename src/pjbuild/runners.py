@@ -7,6 +7,8 @@ emulator is a data change. A future runner (ssh to a board) implements the same 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -136,6 +138,35 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 5.0, quit_input: bytes = 
     finally:
         procs.release(proc)
     return killed
+
+
+def emulator_version(exe: str) -> str:
+    """The release an emulator reports (``qemu-ppc version 10.0.2 (Debian ...)`` -> 10.0.2)."""
+    try:
+        proc = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
+    except OSError:
+        return ""
+    found = re.search(r"version (\d+(?:\.\d+)*)", proc.stdout + proc.stderr)
+    return found.group(1) if found else ""
+
+
+def emulator_too_old(target: Target) -> str:
+    """Why the installed emulator cannot run this target's programs ("" when it can): older
+    than the target's ``[runner] min_version``."""
+    r = target.runner
+    if not r.min_version or not r.command or not shutil.which(r.command[0]):
+        return ""
+    have = emulator_version(r.command[0])
+    if have and _release(have) >= _release(r.min_version):
+        return ""
+    return (
+        f"{r.command[0]} {have or '(unknown version)'} is older than {r.min_version}, which "
+        f"{target.name} needs: {r.min_version_why}"
+    )
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in version.split(".") if x.isdigit())
 
 
 def runner_for(target: Target) -> PrefixRunner:

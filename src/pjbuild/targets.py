@@ -41,6 +41,9 @@ class Runner:
     env: tuple[tuple[str, str], ...] = ()  # values may use {home} (PJBUILD_HOME)
     timeout_factor: float = 1.0  # emulated targets are slower: per-test timeouts scale by this
     setup: tuple[str, ...] = ()  # run once before programs (e.g. create a Wine prefix)
+    # the oldest emulator release that runs this target's programs correctly, and why
+    min_version: str = ""
+    min_version_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,8 @@ def parse_target(path: Path) -> Target:
             env=_pairs(runner.get("env")),
             timeout_factor=float(runner.get("timeout_factor", 1.0)),
             setup=tuple(runner.get("setup", [])),
+            min_version=str(runner.get("min_version", "")),
+            min_version_why=str(runner.get("min_version_why", "")),
         ),
         tls_default=tls.get("default", "none"),
         tls_backends=tuple(tls.get("backends", ["none"])),

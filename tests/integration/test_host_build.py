@@ -1,4 +1,6 @@
-"""Real builds of pjproject for the host from the pinned sources (slow: about 4 minutes)."""
+"""Real builds of pjproject for the host from the pinned sources (slow: about 8 minutes): the
+GitHub archive users download (the default, 2.17) with its bundled codecs, and Debian's DFSG
+repack with those components turned off."""
 
 from __future__ import annotations
 
@@ -49,8 +51,8 @@ def test_artifact_layout_and_manifest(first: dict[str, Any]) -> None:
     assert list((art / "tests" / "pjlib" / "bin").glob("pjlib-test-*"))
     m = json.loads((art / "manifest.json").read_text())
     assert m["inputs_digest"] == first["inputs_digest"]
-    assert m["source"]["sha256"] == (
-        "6860c2f7604b4eee75f38151a9ef69774eb3f0c5286fc1d14bc1db2dc5a9e8aa"
+    assert m["source"]["version"] == "2.17" and m["source"]["sha256"] == (
+        "065fe06c06788d97c35f563796d59f00ce52fe9558a52d7b490a042a966facce"
     )
     assert m["preset"] == "default" and m["config_site_h"] == header
     assert "--with-ssl=/usr" in m["configure_args"]
@@ -59,9 +61,61 @@ def test_artifact_layout_and_manifest(first: dict[str, Any]) -> None:
     quick = m["tests"]["quick"]
     names = {r["test"] for r in quick["results"] if r["status"] == "passed"}
     assert {"ssl_sock_test", "tsx_basic_test", "sdp_neg_test"} <= names
-    assert {p["file"] for p in m["patches"]} >= {"0001-dfsg-drop-bdimad_dev-from-makefile.patch"}
+    assert [p["file"][:4] for p in m["patches"]] == [f"{n:04}" for n in range(2, 12)]
     for rel, digest in m["files"].items():
         assert hashlib.sha256((art / rel).read_bytes()).hexdigest() == digest
+
+
+BUNDLED = ("srtp", "gsm", "speex", "speex-aec", "ilbc", "g7221", "resample", "webrtc")
+CODEC_CALLS = (
+    "PCMU/8000",
+    "L16/44100/1",
+    "G722/16000",
+    "GSM/8000",
+    "speex/8000",
+    "iLBC/8000",
+    "G7221/16000",
+)
+
+
+def test_upstream_tree_builds_its_bundled_components_and_each_codec_calls(
+    first: dict[str, Any],
+) -> None:
+    """What upstream's configure builds by default, found on the target by the probe, and a
+    loopback call per codec in which each side decoded the other's tones."""
+    m = json.loads((Path(first["artifact"]) / "manifest.json").read_text())
+    comps = m["components"]
+    for name in BUNDLED:
+        assert comps[name]["state"] == "bundled" and comps[name]["on_target"] is True, name
+    assert comps["g711"] == {"state": "builtin", "why": "pjmedia's own code", "on_target": True}
+    assert comps["yuv"]["state"] == "disabled"  # video off in the default preset
+    calls = {r["test"]: r for r in m["tests"]["quick"]["results"] if r["program"] == "call"}
+    assert tuple(calls) == CODEC_CALLS
+    for codec, r in calls.items():
+        assert r["status"] == "passed", (codec, r["reason"])
+        call = r["cases"][0]
+        assert call["codec"].lower() == codec.split("/")[0].lower()
+        assert call["audio"]["callee"]["ok"] and call["audio"]["caller"]["ok"], call["audio"]
+        assert call["audio"]["callee"]["in_order"] >= 4
+    vectors = next(r for r in m["tests"]["quick"]["results"] if r["test"] == "codec_test_vectors")
+    assert vectors["status"] == "passed"
+
+
+def test_dfsg_tree_builds_with_what_it_lacks_turned_off(pjb: Pjbuild) -> None:
+    """Debian's repack: the removed components are off (no system library here), 0001 drops
+    the removed bdimad_dev.c from the Makefile, and the built-in codecs still call."""
+    r = pjb.build_json("--target", "host", "--tls", "openssl", "--version", "2.17-dfsg")
+    assert r["version"] == "2.17-dfsg" and r["tests"]["failed"] == 0
+    m = json.loads((Path(r["artifact"]) / "manifest.json").read_text())
+    assert m["patches"][0]["file"] == "0001-dfsg-drop-bdimad_dev-from-makefile.patch"
+    for name in ("gsm", "ilbc", "g7221", "webrtc", "resample"):
+        assert m["components"][name]["state"] == "disabled", name
+        assert m["components"][name]["on_target"] is False, name
+        assert "not in this tree" in m["components"][name]["why"]
+    calls = {
+        x["test"]: x["status"] for x in m["tests"]["quick"]["results"] if x["program"] == "call"
+    }
+    assert calls == {"PCMU/8000": "passed", "L16/44100/1": "passed", "G722/16000": "passed"}
 
 
 def test_rerun_is_a_cache_hit(pjb: Pjbuild, first: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,72 @@ def test_a_patch_that_does_not_apply_names_itself_the_version_and_the_hunk(
     assert "skipped" in exc.value.hint
     assert "--- rejected in pjmedia/src/pjmedia/transport_udp.c:" in exc.value.details
     assert "@@ " in exc.value.details  # the hunk itself
+
+
+def _words_in_tree(archive: Path) -> set[str]:
+    """Every identifier in the tree's C sources and headers, and in its configure script."""
+    words: set[str] = set()
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith((".h", ".c", ".ac", ".in", ".mak")):
+                data = tar.extractfile(member)
+                assert data is not None
+                words |= set(re.findall(rb"[A-Z][A-Z0-9_]{3,}", data.read()))
+    return {w.decode() for w in words}
+
+
+@pytest.fixture(scope="module")
+def tree_words() -> dict[str, set[str]]:
+    return {name: _words_in_tree(SHARED_SOURCES / VERSIONS[name].filename) for name in UPSTREAM}
+
+
+def test_every_option_exists_in_every_version_it_claims(tree_words: dict[str, set[str]]) -> None:
+    """`since` is measured: an option is in each release from `since` on, and not before."""
+    from pjbuild.options import load_schema
+
+    schema = load_schema()
+    for option in schema.options.values():
+        if not option.render or option.managed_by == "pjbuild" or option.type == "set":
+            continue
+        for name in UPSTREAM:
+            release = VERSIONS[name].upstream
+            assert (option.name in tree_words[name]) == option.exists_in(release), (
+                option.name,
+                name,
+                option.since,
+            )
+
+
+def test_a_preset_option_a_version_lacks_is_left_out_and_a_set_one_refused(home: Path) -> None:
+    old = _cli(
+        "plan",
+        "--target",
+        "host",
+        "--preset",
+        "asterisk",
+        "--version",
+        "2.15.1",
+        "--json",
+        home=home,
+    )
+    assert old.returncode == 0, old.stderr
+    header = json.loads(old.stdout)["config_site_h"]
+    assert "#define PJ_ICE_SESS_CHECK_SRC_ADDR" not in header
+    assert "PJ_ICE_SESS_CHECK_SRC_ADDR left out: pjproject 2.15.1 does not have it" in header
+    new = _cli("plan", "--target", "host", "--preset", "asterisk", "--json", home=home)
+    assert "#define PJ_ICE_SESS_CHECK_SRC_ADDR 0" in json.loads(new.stdout)["config_site_h"]
+    refused = _cli(
+        "plan",
+        "--target",
+        "host",
+        "--version",
+        "2.15.1",
+        "--set",
+        "PJ_ICE_SESS_CHECK_SRC_ADDR=0",
+        home=home,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[0] == (
+        "error: PJ_ICE_SESS_CHECK_SRC_ADDR does not exist in pjproject 2.15.1 (it came with 2.16)"
+    )
+    assert refused.stderr.splitlines()[1].startswith("fix: drop --set PJ_ICE_SESS_CHECK_SRC_ADDR")
