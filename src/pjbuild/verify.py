@@ -11,7 +11,7 @@ from pathlib import Path
 from pjbuild.deps import providing
 from pjbuild.errors import VerificationError
 from pjbuild.plan import BuildPlan, load_configure_data
-from pjbuild.runners import Runner
+from pjbuild.runners import Completed, Runner
 from pjbuild.testsuites import TestTree, parse_config, tail
 
 # PJ_SSL_SOCK_IMP_* numbers from pjlib/include/pj/config.h
@@ -98,6 +98,7 @@ static void media(void)
 int main(void)
 {
     union { pj_uint32_t u; unsigned char c[4]; } e;
+    setvbuf(stdout, NULL, _IONBF, 0); /* a crash keeps what was printed before it */
     e.u = 0x01020304;
     printf("PJ_HAS_SSL_SOCK=%d\n", (int)PJ_HAS_SSL_SOCK);
     printf("PJ_SSL_SOCK_IMP=%d\n", (int)PJ_SSL_SOCK_IMP);
@@ -176,17 +177,32 @@ def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified
             details=" ".join(argv) + "\n" + tail(proc.stdout + proc.stderr),
         )
     done = runner.run([str(exe)], work, 120)
+    return read_probe(done, plan.target.name, runner.describe(), work, plan.target.path)
+
+
+def read_probe(
+    done: Completed, target: str, runner: str, work: Path, target_file: Path
+) -> Verified:
+    """What the probe printed on the target, checked: it ran to its end, and the byte order
+    it was built for is the one it runs on."""
     lines = [line.strip() for line in done.output.splitlines()]
-    values = dict(
-        line.split("=", 1)
-        for line in lines
-        if re.match(r"^[A-Z_]+=", line) and line[:6] != "MEDIA="
-    )
+    pairs = [line for line in lines if re.match(r"^[A-Z_]+=", line)]
+    values = dict(line.split("=", 1) for line in pairs if not line.startswith("MEDIA="))
     media = frozenset(line[6:] for line in lines if line.startswith("MEDIA="))
+    if done.returncode != 0 and "RUNTIME_BIG_ENDIAN" in values:
+        ended = done.signal_name or ("timed out" if done.timed_out else f"exit {done.returncode}")
+        raise VerificationError(
+            f"the verification probe crashed on the target ({ended}, {runner}) "
+            f"after printing {len(lines)} lines",
+            hint="run the probe under the target's runner with a debugger (its source and "
+            f"program are in {work}); an emulator too old for the target is a common cause "
+            f"(`pjbuild doctor --target {target}`)",
+            details=tail(done.output),
+        )
     if "RUNTIME_BIG_ENDIAN" not in values:
         raise VerificationError(
-            f"the verification probe did not run on the target ({runner.describe()})",
-            hint="run `pjbuild doctor --target " + plan.target.name + "`",
+            f"the verification probe did not run on the target ({runner})",
+            hint=f"run `pjbuild doctor --target {target}`",
             details=tail(done.output),
         )
     backend = _NUMBER_IMP.get(values["PJ_SSL_SOCK_IMP"], values["PJ_SSL_SOCK_IMP"])
@@ -196,7 +212,7 @@ def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified
             f"pjlib was built for the wrong byte order: PJ_IS_BIG_ENDIAN="
             f"{values['PJ_IS_BIG_ENDIAN']} but the target is "
             f"{'big' if runtime_big else 'little'}-endian at run time",
-            hint=f"check the compilers in {plan.target.path}",
+            hint=f"check the compilers in {target_file}",
         )
     return Verified(
         tls_backend=backend if values["PJ_HAS_SSL_SOCK"] == "1" else "none",
