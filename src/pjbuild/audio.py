@@ -25,6 +25,10 @@ MIN_SHARE = 0.5  # a window is a tone when that frequency holds this share of it
 MIN_LEVEL = 0.02  # windows quieter than this (RMS, of full scale) are silence
 MIN_RUN = 5  # windows (100 ms) a tone must last to count
 MIN_TONES = 4  # tones in the right order a recording must hold
+# one tone may be missing from a recording, once (measured: under qemu-ppc with other builds
+# running, a 400 ms tone was lost in one of ~60 calls); a tone lost each time it is sent, or
+# two losses, fail
+MAX_LOST = 1
 
 
 def write_tones(path: Path, rate: int, tones: tuple[int, ...] = TONES_HZ) -> None:
@@ -80,15 +84,17 @@ class Heard:
     """What a recording holds: its tone runs in order, and the verdict."""
 
     runs: tuple[int, ...]  # tone frequencies, one per run of MIN_RUN windows or more
-    in_order: int  # the longest stretch of runs that follows the sent order
+    in_order: int  # runs when they all follow the sent order, else 0
     windows: int
     ok: bool
     reason: str
+    lost: int = 0  # tones missing between the runs (at most MAX_LOST passes)
 
     def to_json(self) -> dict[str, object]:
         return {
             "tones": list(self.runs),
             "in_order": self.in_order,
+            "lost": self.lost,
             "windows": self.windows,
             "ok": self.ok,
             "reason": self.reason,
@@ -119,15 +125,17 @@ def hear(path: Path, tones: tuple[int, ...] = TONES_HZ) -> Heard:
     except (wave.Error, EOFError, ValueError, struct.error) as exc:
         return Heard((), 0, 0, False, f"{path.name} is not a readable WAV file ({exc})")
     runs = _runs(labels)
-    best = current = 1 if runs else 0
-    for prev, this in itertools.pairwise(runs):
-        current = current + 1 if tones.index(this) == (tones.index(prev) + 1) % len(tones) else 1
-        best = max(best, current)
-    ok = best >= MIN_TONES and best == len(runs)
-    if ok:
-        reason = ""
-    elif not runs:
+    steps = [(tones.index(b) - tones.index(a)) % len(tones) for a, b in itertools.pairwise(runs)]
+    lost = sum(step - 1 for step in steps if step in (1, 1 + MAX_LOST))
+    in_order = len(runs) if all(step in (1, 1 + MAX_LOST) for step in steps) else 0
+    ok = in_order >= MIN_TONES and lost <= MAX_LOST
+    reason = ""
+    if not runs:
         reason = "no tone in the recording (silence or noise)"
-    else:
+    elif not in_order:
         reason = f"tones {list(runs)} are not the ones sent, in order {list(tones)}"
-    return Heard(tuple(runs), best, len(labels), ok, reason)
+    elif lost > MAX_LOST:
+        reason = f"tones {list(runs)} miss {lost} of those sent {list(tones)}"
+    elif not ok:
+        reason = f"only {len(runs)} tones in the recording ({list(runs)}), {MIN_TONES} needed"
+    return Heard(tuple(runs), in_order, len(labels), ok, reason, lost)
