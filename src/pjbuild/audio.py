@@ -23,7 +23,7 @@ AMPLITUDE = 0.3  # of full scale: no clipping in any codec
 WINDOW_MS = 20
 MIN_SHARE = 0.5  # a window is a tone when that frequency holds this share of its energy
 MIN_LEVEL = 0.02  # windows quieter than this (RMS, of full scale) are silence
-MIN_RUN = 5  # windows (100 ms) a tone must last to count
+MIN_RUN = 3  # windows (60 ms) a tone must last to count
 MIN_TONES = 4  # tones in the right order a recording must hold
 # one tone may be missing from a recording, once (measured: under qemu-ppc with other builds
 # running, a 400 ms tone was lost in one of ~60 calls); a tone lost each time it is sent, or

@@ -113,8 +113,8 @@ def parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", action="store_true")
-        if name == "targets":
-            p.add_argument("--markdown", action="store_true", help="the README's target table")
+        if name in ("targets", "versions"):
+            p.add_argument("--markdown", action="store_true", help=f"the README's {name} table")
         _common(p)
 
     p = sub.add_parser("plan", help="print config_site.h, configure command and test plan")
@@ -445,6 +445,11 @@ def cmd_versions(args: argparse.Namespace) -> int:
     data = rows()
     if args.json:
         print(json.dumps(data, indent=2))
+        return 0
+    if args.markdown:
+        from pjbuild.versions import markdown
+
+        print(markdown(data))
         return 0
     table = Table("version", "archive", "CMake", "bundled", "patches", "description")
     for r in data:

@@ -94,3 +94,18 @@ def test_missing_empty_or_broken_files_fail(tmp_path: Path) -> None:
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF" + b"\0" * 100)  # pjsua killed before it closed the file
     assert "not a readable WAV" in audio.hear(broken).reason
+
+
+CALLS = Path(__file__).parent / "fixtures" / "calls"
+
+
+def test_real_lossy_recordings_from_slow_emulators_pass() -> None:
+    """What pjsua recorded in speex/8000 calls under qemu-m68k (200-300 ms dropouts: the
+    emulated CPU falls behind real time) and qemu-ppc (a tone garbled by packet loss
+    concealment). Each failed once with 100 ms runs and no lost tone allowed."""
+    m68k = audio.hear(CALLS / "m68k-speex-8000-callee-heard.wav")
+    assert m68k.ok and m68k.runs[:3] == (500, 850, 1200), m68k
+    ppc = audio.hear(CALLS / "ppc-speex-8000-caller-heard.wav", tuple(reversed(audio.TONES_HZ)))
+    assert ppc.ok and len(ppc.runs) >= 6, ppc
+    # the same recordings checked against the other side's order fail
+    assert not audio.hear(CALLS / "ppc-speex-8000-caller-heard.wav").ok
