@@ -27,7 +27,7 @@ def targets_markdown(targets: Iterable[Target]) -> str:
     return "\n".join(lines)
 
 
-def replace_section(text: str, table: str) -> str:
-    head, _, rest = text.partition(TABLE_BEGIN)
-    _, _, tail = rest.partition(TABLE_END)
-    return f"{head}{TABLE_BEGIN}\n{table}\n{TABLE_END}{tail}"
+def replace_section(text: str, table: str, begin: str = TABLE_BEGIN, end: str = TABLE_END) -> str:
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    return f"{head}{begin}\n{table}\n{end}{tail}"

@@ -16,6 +16,16 @@ def test_readme_target_table_matches_toolchains() -> None:
     )
 
 
+def test_readme_versions_table_matches_the_versions_table(home: Path) -> None:
+    from pjbuild import versions
+
+    text = (REPO / "README.md").read_text()
+    section = text.split(versions.TABLE_BEGIN, 1)[1].split(versions.TABLE_END, 1)[0].strip()
+    assert section == versions.markdown(versions.rows()), (
+        "README versions table drifted from conandata.yml: run python scripts/update_readme.py"
+    )
+
+
 def test_readme_starts_with_the_two_commands() -> None:
     lines = (REPO / "README.md").read_text().splitlines()
     block = lines[lines.index("```sh") + 1 : lines.index("```")]
