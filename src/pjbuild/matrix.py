@@ -260,8 +260,9 @@ def to_markdown(entries: list[MatrixEntry], title: str) -> str:
             "| --- | --- | --- | --- |",
         ]
         for e in with_components:
-            built = [n for n, c in e.components.items() if c["state"] not in ("disabled", "absent")]
-            off = [f"{n} ({c['why']})" for n, c in e.components.items() if n not in built]
+            names = sorted(e.components)
+            built = [n for n in names if e.components[n]["state"] not in ("disabled", "absent")]
+            off = [f"{n} ({e.components[n]['why']})" for n in names if n not in built]
             lines.append(f"| {e.target} | {e.version} | {' '.join(built)} | {'; '.join(off)} |")
     known = [(e.target, k) for e in entries for k in e.known_failures]
     if known:
