@@ -297,6 +297,7 @@ def _run_tests(
             stage / "logs" / "tests",
             show,
             known=known,
+            harness=plan.source.version.test_harness,
         )
         calls: list[CallResult] = []
         if plan.catalog.suites[plan.tests].calls:

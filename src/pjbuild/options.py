@@ -9,6 +9,7 @@ from typing import Any
 
 from pjbuild import paths
 from pjbuild.errors import ConfigError, unknown
+from pjbuild.sources import release_at_least
 from pjbuild.tomlload import load_toml
 
 Value = bool | int | str
@@ -41,9 +42,7 @@ class Option:
 
     def exists_in(self, release: str) -> bool:
         """Does pjproject ``release`` (a PEP 440 version, e.g. 2.15.1) have this macro?"""
-        return (
-            not self.since or not release[:1].isdigit() or _release(release) >= _release(self.since)
-        )
+        return not self.since or release_at_least(release, self.since)
 
     def parse(self, text: str) -> Value:
         """Parse a command-line value, with a one-line error naming the allowed values."""
@@ -275,16 +274,6 @@ def canonical_overrides(sets: dict[str, Value], raw: dict[str, str]) -> tuple[st
         [f"{k}={show(v)}" for k, v in sorted(sets.items())]
         + [f"raw:{k}={v}" for k, v in sorted(raw.items())]
     )
-
-
-def _release(version: str) -> tuple[int, ...]:
-    """(2, 15, 1) from "2.15.1", (2, 18) from "2.18.dev203"."""
-    nums = []
-    for part in version.split("."):
-        if not part.isdigit():
-            break
-        nums.append(int(part))
-    return tuple(nums)
 
 
 def for_release(schema: Schema, config: ResolvedConfig, release: str) -> ResolvedConfig:

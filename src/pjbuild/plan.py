@@ -38,6 +38,7 @@ from pjbuild.sources import (
     from_user,
     load_versions,
     pinned,
+    release_at_least,
     select_version,
 )
 from pjbuild.targets import Target, load_targets, resolve_target
@@ -371,7 +372,20 @@ def make_plan(req: Request) -> BuildPlan:
             origins=tuple((k, "tree" if k in changed else v) for k, v in adjusted.origins),
             overrides=config.overrides,
         )
-    config = for_release(schema, config, source.version.upstream)
+    release = source.version.upstream
+    since = data["tls"][backend].get("since", "")
+    if since and not release_at_least(release, since):
+        older = [
+            b
+            for b in target.tls_backends
+            if release_at_least(release, data["tls"][b].get("since", "")) and b != backend
+        ]
+        raise ConfigError(
+            f"pjproject {source.version.version} has no {backend} TLS backend (it came with "
+            f"{since})",
+            hint=f"--tls {' or '.join(older) or 'none'}, or a newer --version",
+        )
+    config = for_release(schema, config, release)
     header = render_header(schema, config, generator=f"pjbuild {__version__}")
     if target.engine == "msbuild":
         # no configure: the solution's own settings, config_site.h, and INCLUDE/LIB for

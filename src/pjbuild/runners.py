@@ -48,7 +48,9 @@ class Runner(Protocol):
     @property
     def kind(self) -> str: ...
 
-    def run(self, argv: list[str], cwd: Path, timeout: float) -> Completed: ...
+    def run(
+        self, argv: list[str], cwd: Path, timeout: float, *, env: dict[str, str] | None = None
+    ) -> Completed: ...
 
     def describe(self) -> str: ...
 
@@ -73,10 +75,18 @@ class PrefixRunner:
         return self.run(list(self.setup), cwd, 600, prefixed=False)
 
     def run(
-        self, argv: list[str], cwd: Path, timeout: float, *, prefixed: bool = True
+        self,
+        argv: list[str],
+        cwd: Path,
+        timeout: float,
+        *,
+        prefixed: bool = True,
+        env: dict[str, str] | None = None,
     ) -> Completed:
+        """Run a program on the target; ``env`` adds variables (the emulators pass the
+        environment on to the program)."""
         full = [*self.prefix, *argv] if prefixed else list(argv)
-        env = {**os.environ, **dict(self.env)}
+        env = {**os.environ, **dict(self.env), **(env or {})}
         start = time.monotonic()
         # A new session so that a timeout kills the whole process group (emulator included).
         proc = procs.spawn(

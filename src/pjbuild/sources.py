@@ -53,6 +53,7 @@ class SourceVersion:
     skipped: tuple[SkippedPatch, ...] = ()
     commit: str = ""  # the upstream commit of a snapshot that is not a release
     default: bool = False  # the table's `default`: built when no version is asked for
+    test_harness: str = "unittest"  # how its test programs run one test (testsuites.toml)
 
     def lacks(self, folders: tuple[str, ...]) -> list[str]:
         return [f for f in folders if f in self.removed]
@@ -111,6 +112,7 @@ def load_versions(conandata: Path | None = None) -> dict[str, SourceVersion]:
             skipped=tuple(skipped.get(str(key), [])),
             commit=str(src.get("commit", "")),
             default=str(key) == default,
+            test_harness=str(src.get("test_harness", "unittest")),
         )
     if default not in versions:
         raise ConfigError(
@@ -124,6 +126,21 @@ def project_license(conandata: Path | None = None) -> str:
     """pjproject's SPDX licence (conandata.yml `license`)."""
     data: dict[str, Any] = yaml.safe_load((conandata or paths.conandata_file()).read_text())
     return str(data.get("license", "NOASSERTION"))
+
+
+def release_at_least(release: str, since: str) -> bool:
+    """Is pjproject ``release`` (PEP 440, e.g. 2.15.1, 2.18.dev203) ``since`` or newer? An
+    unknown release (a user archive) counts as new."""
+
+    def nums(text: str) -> tuple[int, ...]:
+        out = []
+        for part in text.split("."):
+            if not part.isdigit():
+                break
+            out.append(int(part))
+        return tuple(out)
+
+    return not release[:1].isdigit() or nums(release) >= nums(since)
 
 
 def _version_key(v: SourceVersion) -> tuple[list[int], int]:

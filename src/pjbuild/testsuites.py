@@ -22,6 +22,10 @@ _RESULT = re.compile(
     r"\[(?:(?P<ok>OK)|Err:\s*(?P<err>-?\d+))\]",
     re.M,
 )
+# 2.15.1 and older (DO_TEST): "Running pool_test()...", "Running tsx_basic_test(udp)...", then
+# "..success(0)" or "..ERROR(-50)"
+_DO_TEST_START = re.compile(r"Running (?P<name>\w+)(?:\((?P<arg>[^)]*)\))?\.\.\.")
+_DO_TEST_END = re.compile(r"\.\.(?P<res>success|ERROR)\((?P<rc>-?\d+)\)")
 # "10 essential tests: errno_test ..." / "8 pjlib-util tests: xml_test ..."
 _LIST = re.compile(r"(?P<count>\d+) (?P<group>[\w-]+) tests: (?P<names>.*)$", re.M)
 # "PJ_SSL_SOCK_IMP           : 1" from --config
@@ -56,12 +60,29 @@ CALL_PROGRAM = "call"
 
 
 @dataclass(frozen=True)
+class Harness:
+    """How a tree's test programs run one test (conandata.yml `test_harness` per version)."""
+
+    name: str
+    env: str = ""  # "": test names as arguments (unittest); else the variable naming it
+    args: tuple[tuple[str, tuple[str, ...]], ...] = ()  # program -> arguments it accepts
+    description: str = ""
+
+    def args_for(self, program: str) -> tuple[str, ...]:
+        return dict(self.args).get(program, ())
+
+
+UNITTEST = Harness("unittest", description="pjlib's unit-test framework")
+
+
+@dataclass(frozen=True)
 class TestCatalog:
     programs: dict[str, Program]
     suites: dict[str, Suite]
     timeouts: dict[str, float]
     known_failures: dict[str, str]
     retries: int = 1
+    harnesses: dict[str, Harness] = field(default_factory=lambda: {"unittest": UNITTEST})
     __test__ = False
 
     def timeout(self, program: str, test: str) -> float:
@@ -131,12 +152,21 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
             tests=tuple((p, tuple(t)) for p, t in tests.items()),
             calls=bool(body.get("calls", False)),
         )
+    harnesses = {"unittest": UNITTEST}
+    for name, body in data.get("harness", {}).items():
+        harnesses[name] = Harness(
+            name=name,
+            env=str(body.get("env", "")),
+            args=tuple(sorted((k, tuple(v)) for k, v in body.get("args", {}).items())),
+            description=str(body.get("description", "")),
+        )
     return TestCatalog(
         programs=programs,
         suites=suites,
         timeouts={k: float(v) for k, v in data.get("timeouts", {}).items()},
         known_failures=dict(data.get("known_failures", {})),
         retries=int(data.get("retries", 1)),
+        harnesses=harnesses,
     )
 
 
@@ -156,6 +186,24 @@ def parse_results(output: str) -> list[dict[str, Any]]:
                 "rc": 0 if m["ok"] else int(m["err"]),
             }
         )
+    return cases
+
+
+def parse_do_test(output: str) -> list[dict[str, Any]]:
+    """Results of the DO_TEST harness (2.15.1 and older): a case per "Running" line, closed by
+    its "..success(N)" / "..ERROR(N)" line (none: the program died in that test)."""
+    cases: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for line in output.splitlines():
+        start = _DO_TEST_START.search(line)
+        if start:
+            current = {"name": start["name"], "arg": start["arg"] or None, "ok": False, "rc": None}
+            cases.append(current)
+            continue
+        end = _DO_TEST_END.search(line)
+        if end and current is not None and current["rc"] is None:
+            current["rc"] = int(end["rc"])
+            current["ok"] = end["res"] == "success" and current["rc"] == 0
     return cases
 
 
@@ -224,8 +272,10 @@ def run_suite(
     log_dir: Path,
     progress: ProgressFn | None = None,
     known: dict[str, str] | None = None,
+    harness: str = "unittest",
 ) -> SuiteResult:
-    """Run a suite; `known` adds known failures (e.g. the preset's) to the target's and data's."""
+    """Run a suite; `known` adds known failures (e.g. the preset's) to the target's and data's;
+    `harness` is how the tree's test programs select a test (conandata `test_harness`)."""
     if known:
         catalog = replace(catalog, known_failures={**catalog.known_failures, **known})
     result = SuiteResult(suite=suite_name, runner=runner.describe())
@@ -233,6 +283,20 @@ def run_suite(
         return result
     suite = catalog.suites[suite_name]
     log_dir.mkdir(parents=True, exist_ok=True)
+    if catalog.harnesses[harness].env:
+        result.notes.append(f"test harness: {harness} ({catalog.harnesses[harness].description})")
+        _run_by_env(
+            suite,
+            catalog.harnesses[harness],
+            tree,
+            runner,
+            target,
+            catalog,
+            log_dir,
+            result,
+            progress,
+        )
+        return result
     wanted = dict(suite.tests)
     for program in catalog.programs.values():
         if not suite.all and program.name not in wanted:
@@ -293,6 +357,52 @@ def run_suite(
     return result
 
 
+def _run_by_env(
+    suite: Suite,
+    harness: Harness,
+    tree: TestTree,
+    runner: Runner,
+    target: Target,
+    catalog: TestCatalog,
+    log_dir: Path,
+    result: SuiteResult,
+    progress: ProgressFn | None,
+) -> None:
+    """Programs that cannot list tests: each suite test in a process of its own, named by the
+    harness's environment variable (a `full` suite runs each program whole)."""
+    wanted = dict(suite.tests)
+    for program in catalog.programs.values():
+        if not suite.all and program.name not in wanted:
+            continue
+        exe = tree.program_path(program)
+        if exe is None:
+            result.notes.append(f"{program.name}: not built in this configuration")
+            for test in wanted.get(program.name, ()):
+                _add(
+                    result,
+                    progress,
+                    TestResult(program.name, test, "skipped", reason="program not built"),
+                )
+            continue
+        argv = [str(exe), *harness.args_for(program.name)]
+        for test in ["*"] if suite.all else wanted.get(program.name, ()):
+            env = {} if test == "*" else {harness.env: test}
+            item = _run_one(
+                program,
+                test,
+                argv,
+                tree,
+                runner,
+                target,
+                catalog,
+                log_dir,
+                env=env,
+                parse=parse_do_test,
+                absent_is_skip=test != "*",
+            )
+            _add(result, progress, item)
+
+
 def flaky_reason(first_reason: str, retry: int) -> str:
     """The reason given for a test (or call) that failed and then passed on retry ``retry``."""
     return f"flaky: failed once ({first_reason}), passed on retry {retry}"
@@ -307,6 +417,10 @@ def _run_one(
     target: Target,
     catalog: TestCatalog,
     log_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    parse: Callable[[str], list[dict[str, Any]]] = parse_results,
+    absent_is_skip: bool = False,
 ) -> TestResult:
     """Run one test; a failure is run again (catalog.retries times) to tell flaky from broken.
 
@@ -315,12 +429,16 @@ def _run_one(
     """
     first: TestResult | None = None
     for attempt in range(catalog.retries + 1):
-        done = runner.run(argv, tree.cwd(program), catalog.timeout(program.name, test))
+        done = runner.run(argv, tree.cwd(program), catalog.timeout(program.name, test), env=env)
         suffix = "" if attempt == 0 else f".retry{attempt}"
-        (log_dir / f"{program.name}.{test}{suffix}.log").write_text(
-            "$ " + " ".join(done.argv) + "\n" + done.output
+        shown = "".join(f"{k}={v} " for k, v in (env or {}).items())
+        (log_dir / f"{program.name}.{test.replace('*', 'all')}{suffix}.log").write_text(
+            "$ " + shown + " ".join(done.argv) + "\n" + done.output
         )
-        item = _judge(program.name, test, done, target, catalog)
+        cases = parse(done.output)
+        if absent_is_skip:
+            cases = [c for c in cases if c["name"] == test]
+        item = _judge(program.name, test, done, target, catalog, cases, absent_is_skip)
         if item.status != "failed":
             if first is not None and item.status == "passed":
                 item.flaky = True
@@ -352,9 +470,20 @@ def known_failure(target: Target, catalog: TestCatalog, program: str, test: str)
 
 
 def _judge(
-    program: str, test: str, done: Completed, target: Target, catalog: TestCatalog
+    program: str,
+    test: str,
+    done: Completed,
+    target: Target,
+    catalog: TestCatalog,
+    cases: list[dict[str, Any]],
+    absent_is_skip: bool = False,
 ) -> TestResult:
-    cases = parse_results(done.output)
+    """The verdict of one test run. ``absent_is_skip``: a program that ran to its end without
+    a result line for the test does not have it (the DO_TEST harness: not compiled in)."""
+    if absent_is_skip and not cases and done.returncode == 0 and not done.timed_out:
+        return TestResult(
+            program, test, "skipped", done.duration_s, reason="not built in this program"
+        )
     passed = (
         not done.timed_out and done.returncode == 0 and bool(cases) and all(c["ok"] for c in cases)
     )

@@ -89,3 +89,96 @@ def test_run_suite_flow(tmp_path: Path) -> None:
     }
     logs = {p.name for p in (tmp_path / "logs").iterdir()}
     assert {"pjlib-test.flaky_test.log", "pjlib-test.flaky_test.retry1.log"} <= logs
+
+
+# A 2.15.1-style program with pjbuild's patch 0013: no --list, no names as arguments, the
+# test named by PJ_TEST_ONLY (all without it); output as its DO_TEST/DO_TSX_TEST macros print.
+DO_TEST_SCRIPT = r"""#!/bin/sh
+[ -n "$1" ] && [ "$1" != "--ci-mode" ] && { echo "Error in argument \"$1\""; exit 1; }
+run() {  # name [arg] -> the DO_TEST lines; stop at the first error, as the macro does
+  case "$PJ_TEST_ONLY" in ""|"$1") ;; *) return 0;; esac
+  echo "12:00:00.000 test Running $1(${2})..."
+  case "$1" in
+    ok_test|tsx_test) echo "12:00:00.001 test ..success(0)";;
+    broken_test) echo "12:00:00.001 test ..ERROR(-50)"; exit 50;;
+    crash_test) kill -SEGV $$;;
+  esac
+}
+run ok_test; run tsx_test udp; run tsx_test tcp; run broken_test; run crash_test
+echo "12:00:00.002 test Looks like everything is okay!"
+"""
+
+
+def _do_test_tree(tmp_path: Path) -> tuple[TestTree, TestCatalog]:
+    from pjbuild.testsuites import Harness
+
+    bin_dir = tmp_path / "tree" / "pjlib" / "bin"
+    bin_dir.mkdir(parents=True)
+    (tmp_path / "tree" / "pjlib" / "build").mkdir()
+    exe = bin_dir / "pjlib-test-fake"
+    exe.write_text(DO_TEST_SCRIPT)
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    tests = ("ok_test", "tsx_test", "broken_test", "crash_test", "atomic_slist_test")
+    catalog = TestCatalog(
+        programs={"pjlib-test": Program("pjlib-test", "pjlib", (), ())},
+        suites={
+            "s": Suite("s", "", False, (("pjlib-test", tests),)),
+            "all": Suite("all", "", True, ()),
+        },
+        timeouts={"default": 10.0},
+        known_failures={},
+        retries=0,
+        harnesses={
+            "do_test": Harness(
+                "do_test", env="PJ_TEST_ONLY", args=(("pjlib-test", ("--ci-mode",)),)
+            )
+        },
+    )
+    return TestTree(tmp_path / "tree"), catalog
+
+
+def test_do_test_harness_runs_each_test_alone_by_its_name(tmp_path: Path) -> None:
+    tree, catalog = _do_test_tree(tmp_path)
+    target = load_targets()["linux-x86_64"]
+    result = run_suite(
+        "s",
+        tree,
+        PrefixRunner("native", (), ()),
+        target,
+        catalog,
+        tmp_path / "logs",
+        harness="do_test",
+    )
+    by = {r.test: r for r in result.results}
+    assert by["ok_test"].status == "passed"
+    # a DO_TSX_TEST runs once per transport: both cases must pass
+    assert by["tsx_test"].status == "passed"
+    assert [(c["arg"], c["ok"]) for c in by["tsx_test"].cases] == [("udp", True), ("tcp", True)]
+    # the run that failed stops there, but the tests after it ran in their own processes
+    assert by["broken_test"].status == "failed" and "broken_test rc=-50" in by["broken_test"].reason
+    assert by["crash_test"].status == "failed" and "SIGSEGV" in by["crash_test"].reason
+    # a name the old program does not have (newer than 2.15.1) is not built there
+    assert (by["atomic_slist_test"].status, by["atomic_slist_test"].reason) == (
+        "skipped",
+        "not built in this program",
+    )
+    log = (tmp_path / "logs" / "pjlib-test.ok_test.log").read_text()
+    assert log.startswith("$ PJ_TEST_ONLY=ok_test ") and "--ci-mode" in log.splitlines()[0]
+    assert any("do_test" in note for note in result.notes)
+
+
+def test_do_test_harness_full_suite_runs_the_program_whole(tmp_path: Path) -> None:
+    tree, catalog = _do_test_tree(tmp_path)
+    result = run_suite(
+        "all",
+        tree,
+        PrefixRunner("native", (), ()),
+        load_targets()["linux-x86_64"],
+        catalog,
+        tmp_path / "logs",
+        harness="do_test",
+    )
+    [whole] = result.results
+    assert whole.test == "*" and whole.status == "failed"
+    assert [c["name"] for c in whole.cases] == ["ok_test", "tsx_test", "tsx_test", "broken_test"]
+    assert (tmp_path / "logs" / "pjlib-test.all.log").is_file()

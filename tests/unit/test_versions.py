@@ -228,3 +228,27 @@ def test_a_preset_option_a_version_lacks_is_left_out_and_a_set_one_refused(home:
         "error: PJ_ICE_SESS_CHECK_SRC_ADDR does not exist in pjproject 2.15.1 (it came with 2.16)"
     )
     assert refused.stderr.splitlines()[1].startswith("fix: drop --set PJ_ICE_SESS_CHECK_SRC_ADDR")
+
+
+def test_every_versions_test_harness_is_described() -> None:
+    from pjbuild.testsuites import load_catalog
+
+    harnesses = load_catalog().harnesses
+    assert {v.version: v.test_harness for v in VERSIONS.values()} == {
+        **{n: "unittest" for n in VERSIONS},
+        "2.15.1": "do_test",
+        "2.14.1": "do_test",
+    }
+    assert all(v.test_harness in harnesses for v in VERSIONS.values())
+    # the DO_TEST harness needs pjbuild's patch that selects a test by name
+    for name in ("2.15.1", "2.14.1"):
+        assert any(p.file.name.startswith("0013-") for p in VERSIONS[name].patches)
+
+
+def test_a_tls_backend_the_release_lacks_is_refused(home: Path) -> None:
+    proc = _cli("plan", "--target", "host", "--tls", "mbedtls", "--version", "2.15.1", home=home)
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "error: pjproject 2.15.1 has no mbedtls TLS backend (it came with 2.16)"
+    assert lines[1] == "fix: --tls openssl or gnutls or none, or a newer --version"
+    assert _cli("plan", "--target", "host", "--tls", "mbedtls", home=home).returncode == 0
