@@ -67,9 +67,14 @@ class Harness:
     env: str = ""  # "": test names as arguments (unittest); else the variable naming it
     args: tuple[tuple[str, tuple[str, ...]], ...] = ()  # program -> arguments it accepts
     description: str = ""
+    # "program:test" of the suites -> the name the older program gives that test
+    names: tuple[tuple[str, str], ...] = ()
 
     def args_for(self, program: str) -> tuple[str, ...]:
         return dict(self.args).get(program, ())
+
+    def name_for(self, program: str, test: str) -> str:
+        return dict(self.names).get(f"{program}:{test}", test)
 
 
 UNITTEST = Harness("unittest", description="pjlib's unit-test framework")
@@ -159,6 +164,7 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
             env=str(body.get("env", "")),
             args=tuple(sorted((k, tuple(v)) for k, v in body.get("args", {}).items())),
             description=str(body.get("description", "")),
+            names=tuple(sorted((str(k), str(v)) for k, v in body.get("names", {}).items())),
         )
     return TestCatalog(
         programs=programs,
@@ -386,7 +392,7 @@ def _run_by_env(
             continue
         argv = [str(exe), *harness.args_for(program.name)]
         for test in ["*"] if suite.all else wanted.get(program.name, ()):
-            env = {} if test == "*" else {harness.env: test}
+            env = {} if test == "*" else {harness.env: harness.name_for(program.name, test)}
             item = _run_one(
                 program,
                 test,
@@ -436,8 +442,8 @@ def _run_one(
             "$ " + shown + " ".join(done.argv) + "\n" + done.output
         )
         cases = parse(done.output)
-        if absent_is_skip:
-            cases = [c for c in cases if c["name"] == test]
+        if absent_is_skip and env:
+            cases = [c for c in cases if c["name"] in env.values()]
         item = _judge(program.name, test, done, target, catalog, cases, absent_is_skip)
         if item.status != "failed":
             if first is not None and item.status == "passed":

@@ -99,12 +99,12 @@ run() {  # name [arg] -> the DO_TEST lines; stop at the first error, as the macr
   case "$PJ_TEST_ONLY" in ""|"$1") ;; *) return 0;; esac
   echo "12:00:00.000 test Running $1(${2})..."
   case "$1" in
-    ok_test|tsx_test) echo "12:00:00.001 test ..success(0)";;
+    ok_test|tsx_test|old_name_test) echo "12:00:00.001 test ..success(0)";;
     broken_test) echo "12:00:00.001 test ..ERROR(-50)"; exit 50;;
     crash_test) kill -SEGV $$;;
   esac
 }
-run ok_test; run tsx_test udp; run tsx_test tcp; run broken_test; run crash_test
+run ok_test; run old_name_test; run tsx_test udp; run tsx_test tcp; run broken_test; run crash_test
 echo "12:00:00.002 test Looks like everything is okay!"
 """
 
@@ -118,7 +118,7 @@ def _do_test_tree(tmp_path: Path) -> tuple[TestTree, TestCatalog]:
     exe = bin_dir / "pjlib-test-fake"
     exe.write_text(DO_TEST_SCRIPT)
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
-    tests = ("ok_test", "tsx_test", "broken_test", "crash_test", "atomic_slist_test")
+    tests = ("ok_test", "tsx_test", "broken_test", "crash_test", "atomic_slist_test", "new_name")
     catalog = TestCatalog(
         programs={"pjlib-test": Program("pjlib-test", "pjlib", (), ())},
         suites={
@@ -130,7 +130,10 @@ def _do_test_tree(tmp_path: Path) -> tuple[TestTree, TestCatalog]:
         retries=0,
         harnesses={
             "do_test": Harness(
-                "do_test", env="PJ_TEST_ONLY", args=(("pjlib-test", ("--ci-mode",)),)
+                "do_test",
+                env="PJ_TEST_ONLY",
+                args=(("pjlib-test", ("--ci-mode",)),),
+                names=(("pjlib-test:new_name", "old_name_test"),),
             )
         },
     )
@@ -151,6 +154,8 @@ def test_do_test_harness_runs_each_test_alone_by_its_name(tmp_path: Path) -> Non
     )
     by = {r.test: r for r in result.results}
     assert by["ok_test"].status == "passed"
+    # a test the old program names differently (pjmedia-test's jbuf_test was jbuf_main)
+    assert by["new_name"].status == "passed" and by["new_name"].cases[0]["name"] == "old_name_test"
     # a DO_TSX_TEST runs once per transport: both cases must pass
     assert by["tsx_test"].status == "passed"
     assert [(c["arg"], c["ok"]) for c in by["tsx_test"].cases] == [("udp", True), ("tcp", True)]
@@ -180,5 +185,11 @@ def test_do_test_harness_full_suite_runs_the_program_whole(tmp_path: Path) -> No
     )
     [whole] = result.results
     assert whole.test == "*" and whole.status == "failed"
-    assert [c["name"] for c in whole.cases] == ["ok_test", "tsx_test", "tsx_test", "broken_test"]
+    assert [c["name"] for c in whole.cases] == [
+        "ok_test",
+        "old_name_test",
+        "tsx_test",
+        "tsx_test",
+        "broken_test",
+    ]
     assert (tmp_path / "logs" / "pjlib-test.all.log").is_file()
