@@ -481,11 +481,14 @@ def _judge(
     done: Completed,
     target: Target,
     catalog: TestCatalog,
-    cases: list[dict[str, Any]],
+    cases: list[dict[str, Any]] | None = None,
     absent_is_skip: bool = False,
 ) -> TestResult:
-    """The verdict of one test run. ``absent_is_skip``: a program that ran to its end without
-    a result line for the test does not have it (the DO_TEST harness: not compiled in)."""
+    """The verdict of one test run from its result cases (default: the unit-test framework's
+    lines in its output). ``absent_is_skip``: a program that ran to its end without a result
+    for the test does not have it (the DO_TEST harness: not compiled in)."""
+    if cases is None:
+        cases = parse_results(done.output)
     if absent_is_skip and not cases and done.returncode == 0 and not done.timed_out:
         return TestResult(
             program, test, "skipped", done.duration_s, reason="not built in this program"
