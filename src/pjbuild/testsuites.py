@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -304,19 +304,7 @@ def run_suite(
         )
         return result
     wanted = dict(suite.tests)
-    for program in catalog.programs.values():
-        if not suite.all and program.name not in wanted:
-            continue
-        exe = tree.program_path(program)
-        if exe is None:
-            result.notes.append(f"{program.name}: not built in this configuration")
-            for test in wanted.get(program.name, ()):
-                _add(
-                    result,
-                    progress,
-                    TestResult(program.name, test, "skipped", reason="program not built"),
-                )
-            continue
+    for program, exe in _built_programs(suite, catalog, tree, result, progress):
         listing = runner.run([str(exe), "--list"], tree.cwd(program), 60)
         groups = parse_list(listing.output)
         if not groups and listing.returncode == 0 and not suite.all:
@@ -363,6 +351,32 @@ def run_suite(
     return result
 
 
+def _built_programs(
+    suite: Suite,
+    catalog: TestCatalog,
+    tree: TestTree,
+    result: SuiteResult,
+    progress: ProgressFn | None,
+) -> Iterator[tuple[Program, Path]]:
+    """The suite's programs that the configuration built, with their paths; the tests of one
+    it did not build are reported skipped."""
+    wanted = dict(suite.tests)
+    for program in catalog.programs.values():
+        if not suite.all and program.name not in wanted:
+            continue
+        exe = tree.program_path(program)
+        if exe is not None:
+            yield program, exe
+            continue
+        result.notes.append(f"{program.name}: not built in this configuration")
+        for test in wanted.get(program.name, ()):
+            _add(
+                result,
+                progress,
+                TestResult(program.name, test, "skipped", reason="program not built"),
+            )
+
+
 def _run_by_env(
     suite: Suite,
     harness: Harness,
@@ -377,19 +391,7 @@ def _run_by_env(
     """Programs that cannot list tests: each suite test in a process of its own, named by the
     harness's environment variable (a `full` suite runs each program whole)."""
     wanted = dict(suite.tests)
-    for program in catalog.programs.values():
-        if not suite.all and program.name not in wanted:
-            continue
-        exe = tree.program_path(program)
-        if exe is None:
-            result.notes.append(f"{program.name}: not built in this configuration")
-            for test in wanted.get(program.name, ()):
-                _add(
-                    result,
-                    progress,
-                    TestResult(program.name, test, "skipped", reason="program not built"),
-                )
-            continue
+    for program, exe in _built_programs(suite, catalog, tree, result, progress):
         argv = [str(exe), *harness.args_for(program.name)]
         for test in ["*"] if suite.all else wanted.get(program.name, ()):
             env = {} if test == "*" else {harness.env: harness.name_for(program.name, test)}
