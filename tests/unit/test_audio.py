@@ -101,11 +101,59 @@ CALLS = Path(__file__).parent / "fixtures" / "calls"
 
 def test_real_lossy_recordings_from_slow_emulators_pass() -> None:
     """What pjsua recorded in speex/8000 calls under qemu-m68k (200-300 ms dropouts: the
-    emulated CPU falls behind real time) and qemu-ppc (a tone garbled by packet loss
-    concealment). Each failed once with 100 ms runs and no lost tone allowed."""
+    emulated CPU falls behind real time), qemu-ppc (a tone garbled by packet loss
+    concealment) and qemu-arm (silences while two other builds ran). Each failed its call
+    once under an earlier, stricter rule; the decoded tones are right."""
     m68k = audio.hear(CALLS / "m68k-speex-8000-callee-heard.wav")
     assert m68k.ok and m68k.runs[:3] == (500, 850, 1200), m68k
     ppc = audio.hear(CALLS / "ppc-speex-8000-caller-heard.wav", tuple(reversed(audio.TONES_HZ)))
     assert ppc.ok and len(ppc.runs) >= 6, ppc
+    # qemu-arm with two other builds running: 0.7 s and 0.4 s of silence, two tones lost there
+    armhf = audio.hear(CALLS / "armhf-speex-8000-callee-heard.wav")
+    assert armhf.ok and armhf.runs == (500, 850, 1550, 700, 850, 1200), armhf
     # the same recordings checked against the other side's order fail
     assert not audio.hear(CALLS / "ppc-speex-8000-caller-heard.wav").ok
+
+
+def _looped(tmp_path: Path, rate: int = 8000) -> tuple[list[int], int]:
+    sent = tmp_path / "sent.wav"
+    audio.write_tones(sent, rate)
+    _, one = _samples(sent)
+    return one * 3, rate * audio.TONE_MS // 1000  # 15 tones: 500 850 1200 1550 700, 3 times
+
+
+def _replace(samples: list[int], n: int, slots: tuple[int, ...], noise: bool) -> list[int]:
+    rng = random.Random(3)
+    out = list(samples)
+    for slot in slots:
+        out[slot * n : (slot + 1) * n] = (
+            [rng.randint(-9000, 9000) for _ in range(n)] if noise else [0] * n
+        )
+    return out
+
+
+def test_one_garbled_tone_passes_two_fail(tmp_path: Path) -> None:
+    """A tone turned to noise (concealment of lost frames) may go missing once."""
+    looped, n = _looped(tmp_path)
+    once = audio.hear(_write(tmp_path / "a.wav", 8000, _replace(looped, n, (6,), noise=True)))
+    assert (once.ok, once.lost) == (True, 1), once.reason
+    twice = audio.hear(_write(tmp_path / "b.wav", 8000, _replace(looped, n, (2, 8), noise=True)))
+    assert not twice.ok and twice.lost == 2 and "miss 2" in twice.reason
+
+
+def test_tones_lost_in_silence_pass_when_every_tone_is_heard(tmp_path: Path) -> None:
+    """An emulated CPU that fell behind: 0.8 s of audio missing (two tones), the rest right."""
+    looped, n = _looped(tmp_path)
+    gap = audio.hear(_write(tmp_path / "a.wav", 8000, _replace(looped, n, (2, 3), noise=False)))
+    assert gap.ok and gap.lost == 0, gap.reason
+    assert gap.runs[:3] == (500, 850, 700)
+
+
+def test_a_tone_silenced_each_time_it_is_sent_fails(tmp_path: Path) -> None:
+    looped, n = _looped(tmp_path)
+    heard = audio.hear(
+        _write(tmp_path / "a.wav", 8000, _replace(looped, n, (1, 6, 11), noise=False))
+    )
+    assert not heard.ok and heard.reason.endswith(
+        "never hold [850] of those sent [500, 850, 1200, 1550, 700]"
+    )
