@@ -61,8 +61,11 @@ def test_host_create_runs_test_package(host_package: dict[str, Any], pjb: Pjbuil
     [
         ("linux-armhf", "qemu-arm", "PJSUA_MAX_CALLS=8"),
         # a configuration without pjsua2 (as minimal-size has): no library, no component, and
-        # test_package (C, pjproject::pjsua) still links and runs
-        ("linux-mips", "qemu-mips", "PJ_EXCLUDE_PJSUA2=true"),
+        # test_package (C, pjproject::pjsua) still links and runs; ./dev test-extended (a
+        # second cross build, about 3 minutes cold)
+        pytest.param(
+            "linux-mips", "qemu-mips", "PJ_EXCLUDE_PJSUA2=true", marks=pytest.mark.extended
+        ),
     ],
 )
 def test_cross_create_runs_test_package_under_the_emulator(

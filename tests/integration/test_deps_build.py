@@ -91,10 +91,12 @@ def test_system_provider_for_a_cross_target_uses_multiarch(pjb: Pjbuild) -> None
 
 
 def test_host_with_source_mbedtls_and_system_opus(pjb: Pjbuild) -> None:
-    """Native: Mbed TLS and libsrtp from source (PKG_CONFIG_PATH), Opus from the system."""
+    """Native: Mbed TLS and libsrtp from source (PKG_CONFIG_PATH), Opus from the system. The
+    TLS suite (ssl_sock_test with Mbed TLS) and the features' own call (SRTP + Opus)."""
     r = pjb.build_json(
-        "--target", "host", "--tls", "mbedtls", "--feature", "srtp", "--feature", "opus"
-    )
+        "--target", "host", "--tls", "mbedtls", "--feature", "srtp", "--feature", "opus",
+        "--tests", "tls",
+    )  # fmt: skip
     providers = {d["name"]: d["provider"] for d in r["deps"]}
     assert providers == {"mbedtls": "source", "libsrtp": "source", "opus": "system"}
     assert r["tls"] == {

@@ -133,6 +133,7 @@ def test_host_wheel_calls_in_several_cpythons(host_wheel: dict[str, Any], tmp_pa
     assert len(results) == 2 * len(pythons)
 
 
+@pytest.mark.extended  # a second host wheel build (about 3 minutes cold)
 def test_cp311_wheel_uses_the_buffer_api_and_refuses_older_pythons(
     pjb: Pjbuild, host_wheel: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -164,6 +165,7 @@ def test_cp311_wheel_uses_the_buffer_api_and_refuses_older_pythons(
         assert r["bytes"] == 768
 
 
+@pytest.mark.extended  # a cross build with Mbed TLS from source (about 5 minutes cold)
 def test_aarch64_wheel_calls_under_qemu(
     pjb: Pjbuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
