@@ -273,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # the pjbuild program (not a call from Python): own the signals
         procs.install_signal_handlers()
     try:
+        _check_counts(args)
         handler = _HANDLERS[args.command]
         return handler(args)
     except PjbuildError as exc:
@@ -295,7 +296,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + exc.signum
 
 
+def _check_counts(args: argparse.Namespace) -> None:
+    """--jobs and --parallel are counts of one or more (make -j0 is not a build)."""
+    for flag in ("jobs", "parallel"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
+            raise ConfigError(
+                f"--{flag} {value}: must be 1 or more",
+                hint=f"--{flag} N with N >= 1 (default: "
+                + ("the number of CPUs" if flag == "jobs" else "--jobs")
+                + ")",
+            )
+
+
 def _dep_prefixes(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """NAME=PATH pairs; a PATH that is a folder here is made absolute (builds run in their own
+    work folder). One that is not is kept as given: it may be a path on the machine that builds
+    (C:\\OpenSSL-Win64 for an MSVC target planned on Linux); make_plan checks the others."""
     out = []
     for item in values:
         name, sep, path = item.partition("=")
@@ -303,7 +320,8 @@ def _dep_prefixes(values: list[str]) -> tuple[tuple[str, str], ...]:
             raise ConfigError(
                 f"bad --dep-prefix '{item}'", hint="NAME=PATH, e.g. --dep-prefix openssl=/opt/ssl"
             )
-        out.append((name, path))
+        folder = Path(path).expanduser()
+        out.append((name, str(folder.resolve()) if folder.is_dir() else path))
     return tuple(out)
 
 

@@ -68,7 +68,8 @@ class DepChoice:
     recipe: DepRecipe
     provider: str  # system | source | prefix
     prefix: str  # what configure gets ({prefix}); "" when the compiler finds it by itself
-    digest: str  # source: the dependency's inputs digest (names its cache folder)
+    digest: str  # source: the dependency's inputs digest (names its cache folder); prefix:
+    # prefix_digest of the folder's include/ and lib/
     package: str  # system: the Debian package (with :<arch> for multiarch)
     # source: optimisation flags replacing the builders' -O2 (a preset's [deps] cflags)
     cflags: tuple[str, ...] = ()
@@ -93,6 +94,31 @@ class DepChoice:
         if self.cflags:
             out["cflags"] = list(self.cflags)
         return out
+
+
+def prefix_digest(folder: Path) -> str:
+    """What a --dep-prefix folder holds, as one sha256: every file and link under include/ and
+    lib/ (path, then content or link target). In the inputs digest, so an updated library in
+    the folder is a new build, not a cache hit on the old one. "" for a folder that is not on
+    this machine (a target that builds elsewhere)."""
+    if not folder.is_dir():
+        return ""
+    h = hashlib.sha256()
+    for sub in ("include", "lib"):
+        top = folder / sub
+        if not top.is_dir():
+            continue
+        for path in sorted(top.rglob("*")):
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                h.update(f"L {rel} -> {path.readlink()}\n".encode())
+            elif path.is_file():
+                content = hashlib.sha256()
+                with path.open("rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        content.update(block)
+                h.update(f"F {rel} {content.hexdigest()}\n".encode())
+    return h.hexdigest()
 
 
 def deps_dir() -> Path:
@@ -211,7 +237,7 @@ def choose(
 ) -> DepChoice:
     given = (prefixes or {}).get(recipe.name)
     if given:
-        return DepChoice(recipe, "prefix", given, "", "")
+        return DepChoice(recipe, "prefix", given, prefix_digest(Path(given)), "")
     provider = (
         deps_from or target.dep_provider(recipe.name) or ("source" if recipe.source else "system")
     )

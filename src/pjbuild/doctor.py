@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pjbuild.deps import resolve as resolve_deps
 from pjbuild.errors import PjbuildError, ToolMissingError
-from pjbuild.plan import load_configure_data
+from pjbuild.plan import load_configure_data, tls_backend
 from pjbuild.runners import emulator_too_old
 from pjbuild.targets import Target
 from pjbuild.tree import header_available, load_components
@@ -52,7 +52,7 @@ def requirements(
                 tools.get(exe, ""),
             )
         )
-    wanted = tls or target.tls_default
+    wanted = tls_backend(target, tls, load_configure_data())  # an unknown --tls: exit 2
     chosen = resolve_deps(target, wanted, features, deps_from, "doctor")
     for dep in chosen:
         recipe = dep.recipe

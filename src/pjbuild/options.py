@@ -20,6 +20,22 @@ _FALSE = {"0", "false", "no", "off"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 # A single-line constant expression: numbers, identifiers, arithmetic, parentheses, quoted string
 _RAW_VALUE = re.compile(r'^(?:[A-Za-z0-9_ ()+\-*/%<>|&~^.,]+|"[^"\\\n]*")$')
+# What no text on a config_site.h line may hold: comment delimiters (a value would end the
+# header's comment, or hide the rest of its line), a backslash (escapes and line splices) and
+# "??" (trigraphs: "??/" is a backslash in ISO C modes). Besides, only printable ASCII: a lone
+# carriage return is a line end to the preprocessor, so it could start a new directive.
+_UNSAFE_IN_HEADER = ("/*", "*/", "//", "\\", "??")
+
+
+def header_text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be written on one line of config_site.h, or None when it can."""
+    bad = next((c for c in text if not " " <= c <= "~"), None)
+    if bad is not None:
+        return f"{bad!r} is not printable ASCII (a line break or control character)"
+    unsafe = next((u for u in _UNSAFE_IN_HEADER if u in text), None)
+    if unsafe is not None:
+        return f"{unsafe!r} would change how the preprocessor reads the line"
+    return None
 
 
 @dataclass(frozen=True)
@@ -254,13 +270,20 @@ def parse_raw(schema: Schema, assignments: list[str]) -> dict[str, str]:
             raise ConfigError(
                 f"--set-raw {name}: pjbuild manages this option", hint=f"use --set {name}=..."
             )
-        value = value.strip()
+        value = value.strip(" ")
+        problem = header_text_problem(value)
+        if problem:
+            raise ConfigError(
+                f"--set-raw {name}={value!r}: {problem}",
+                hint="a --set-raw value is one line of printable ASCII without comments, "
+                "backslashes or '??'",
+            )
         if not value or len(value) > 200 or not _RAW_VALUE.match(value):
             raise ConfigError(
                 f"--set-raw {name}={value!r}: not a single-line constant expression",
                 hint="allowed: numbers, identifiers, + - * / % << >> | & ~ ^ ( ) or one string",
             )
-        if value.count("(") != value.count(")") or "/*" in value or "//" in value:
+        if value.count("(") != value.count(")"):
             raise ConfigError(f"--set-raw {name}={value!r}: unbalanced or commented expression")
         out[name] = value
     return out
@@ -368,8 +391,33 @@ def validate(schema: Schema, config: ResolvedConfig) -> None:
             )
 
 
+def _checked_line(where: str, text: str) -> str:
+    problem = header_text_problem(text)
+    if problem:
+        raise ConfigError(
+            f"config_site.h: {where} {text!r}: {problem}",
+            hint="fix the preset or option data: printable ASCII without comment delimiters, "
+            "backslashes or '??'",
+        )
+    return text
+
+
 def render_header(schema: Schema, config: ResolvedConfig, *, generator: str) -> str:
-    """config_site.h text: deterministic (sorted), with a comment naming preset and overrides."""
+    """config_site.h text: deterministic (sorted), with a comment naming preset and overrides.
+    Every piece of text is checked to stay on its line (header_text_problem): what reaches the
+    header is exactly the macros of the config, whatever a preset file or option says."""
+    _checked_line("the preset name", config.preset)
+    for note in config.notes:
+        _checked_line("a note", note)
+    for item in config.overrides:
+        _checked_line("an override", item)
+    for name, text in config.raw:
+        _checked_line(f"--set-raw {name}", text)
+    for name, value in config.values:
+        option = schema.options[name]
+        _checked_line(f"the description of {name}", option.description)
+        if option.type != "set" and option.render:
+            _checked_line(f"the value of {name}", option.c_value(value))
     values = dict(config.values)
     lines = [
         "/*",

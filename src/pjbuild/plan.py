@@ -302,6 +302,20 @@ def build_env(
     return env
 
 
+def _check_dep_prefixes(prefixes: tuple[tuple[str, str], ...]) -> None:
+    """A target built on this machine takes its --dep-prefix folders from here: absolute, and
+    existing (a relative or missing one would be looked up in the build's work folder)."""
+    for name, path in prefixes:
+        folder = Path(path)
+        if not folder.is_absolute() or not folder.is_dir():
+            raise ConfigError(
+                f"--dep-prefix {name}={path}: "
+                + ("not an absolute path" if not folder.is_absolute() else "no such folder"),
+                hint="the absolute path of the folder where the dependency is installed "
+                "(with include/ and lib/)",
+            )
+
+
 def make_plan(req: Request) -> BuildPlan:
     targets = load_targets(list(req.toolchains_dirs))
     target = resolve_target(req.target, targets)
@@ -321,6 +335,8 @@ def make_plan(req: Request) -> BuildPlan:
     compiler = target.compiler_version()
     features = tuple(dict.fromkeys(req.features))
     backend = tls_backend(target, req.tls, data)
+    if target.builds_here():
+        _check_dep_prefixes(req.dep_prefixes)
     dep_choices = resolve_deps(
         target,
         backend,

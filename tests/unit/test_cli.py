@@ -13,7 +13,11 @@ from ..conftest import SHARED_SOURCES
 
 
 def pjbuild(
-    *args: str, env_home: Path | None = None, mirror: Path | None = None, check: bool = False
+    *args: str,
+    env_home: Path | None = None,
+    mirror: Path | None = None,
+    check: bool = False,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     import os
 
@@ -27,6 +31,7 @@ def pjbuild(
         text=True,
         env=env,
         check=False,
+        cwd=cwd,
     )
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -129,8 +134,12 @@ def test_tls_none_disables_ssl(home: Path) -> None:
         (["--target", "host", "--tls", "wolfssl"], 2, "unknown TLS backend"),
         (["--target", "host", "--tests", "quik"], 2, "did you mean 'quick'"),
         (["--target", "host", "--version", "9.9"], 2, "unknown pjproject version"),
-        (["--target", "host", "--set-raw", "X=1\n#include <y>"], 2, "single-line constant"),
+        (["--target", "host", "--set-raw", "X=1\n#include <y>"], 2, "not printable ASCII"),
         (["--target", "linux-mips", "--feature", "srtpp"], 2, "did you mean 'srtp'"),
+        # issue 18: make -j0, and prefixes that would be looked up in the work folder
+        (["--target", "host", "--jobs", "0"], 2, "--jobs 0: must be 1 or more"),
+        (["--target", "host", "--dep-prefix", "openssl=/nonexistent/ssl"], 2, "no such folder"),
+        (["--target", "host", "--dep-prefix", "openssl=no/such"], 2, "not an absolute path"),
         (["--target", "linux-mips", "--tls", "gnutls"], 2, "cannot work on linux-mips"),
         (
             ["--target", "linux-mips", "--tls", "openssl", "--deps-from", "system"],
@@ -205,3 +214,53 @@ def test_wheel_of_a_configuration_without_pjsua2_is_refused_before_building(home
     assert lines[0].startswith("error: a pjsua2 wheel needs pjsua2") and "minimal-size" in lines[0]
     assert lines[1] == "fix: add --set PJ_EXCLUDE_PJSUA2=false, or choose another preset"
     assert not (home / "work").exists() and not (home / "artifacts").exists()  # nothing started
+
+
+def test_counts_and_doctor_tls_are_checked(home: Path) -> None:
+    """Issue 18: matrix --parallel 0 and doctor --tls with a backend that does not exist were
+    accepted (doctor then checked the target's default TLS instead)."""
+    for args, needle in (
+        (["matrix", "--targets", "host", "--parallel", "0"], "--parallel 0: must be 1 or more"),
+        (["doctor", "--target", "host", "--tls", "wolfssl"], "unknown TLS backend 'wolfssl'"),
+    ):
+        proc = pjbuild(*args, env_home=home)
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.splitlines()
+        assert lines[0].startswith("error: ") and needle in lines[0], proc.stderr
+        assert lines[1].startswith("fix: ") and "Traceback" not in proc.stderr
+
+
+def test_dep_prefix_is_made_absolute(home: Path, tmp_path: Path) -> None:
+    prefix = tmp_path / "ssl"
+    (prefix / "include").mkdir(parents=True)
+    (prefix / "lib").mkdir()
+    proc = pjbuild(
+        "plan", "--target", "host", "--tls", "openssl", "--dep-prefix", "openssl=ssl", "--json",
+        env_home=home, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    plan = json.loads(proc.stdout)
+    assert str(prefix) in json.dumps(plan["deps"]), plan["deps"]
+
+
+def test_dep_prefix_contents_are_in_the_inputs_digest(home: Path, tmp_path: Path) -> None:
+    """Issue 18: an updated OpenSSL in a --dep-prefix folder gave a cache hit on the old build."""
+    prefix = tmp_path / "ssl"
+    (prefix / "include" / "openssl").mkdir(parents=True)
+    (prefix / "lib").mkdir()
+    (prefix / "include" / "openssl" / "ssl.h").write_text("/* 3.0.1 */\n")
+    lib = prefix / "lib" / "libssl.so.3"
+    lib.write_bytes(b"\x7fELF old")
+    (prefix / "lib" / "libssl.so").symlink_to("libssl.so.3")
+
+    def digest() -> str:
+        args = ("--target", "host", "--tls", "openssl", "--dep-prefix", f"openssl={prefix}")
+        return pjbuild("plan", *args, "--digest", env_home=home, check=True).stdout.strip()
+
+    first = digest()
+    assert digest() == first  # the same folder: the same inputs
+    lib.write_bytes(b"\x7fELF new")
+    second = digest()
+    assert second != first
+    (prefix / "lib" / "libssl.so").unlink()
+    (prefix / "lib" / "libssl.so").symlink_to("libssl.so.1.1")
+    assert digest() not in (first, second)
