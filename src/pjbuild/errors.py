@@ -58,6 +58,12 @@ class TestFailureError(PjbuildError):
     kept = ""  # the unpublished stage folder, for reports
 
 
+class HomeError(PjbuildError):
+    """PJBUILD_HOME cannot be written: a full disk, a read-only file system, not a folder."""
+
+    exit_code = 8
+
+
 def nearest(name: str, choices: Iterable[str]) -> str | None:
     """The closest known name to a misspelt one, or None."""
     matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
