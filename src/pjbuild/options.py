@@ -10,7 +10,7 @@ from typing import Any
 from pjbuild import paths
 from pjbuild.errors import ConfigError, unknown
 from pjbuild.sources import release_at_least
-from pjbuild.tomlload import load_toml
+from pjbuild.tomlload import Table, load_toml
 
 Value = bool | int | str
 
@@ -214,11 +214,19 @@ def load_schema(path: Path | None = None) -> Schema:
     return schema
 
 
+_PRESET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
 def load_presets(schema: Schema, extra_dirs: list[Path] | None = None) -> dict[str, Preset]:
     presets: dict[str, Preset] = {}
     for file in paths.toml_files(paths.preset_dirs(extra_dirs), extra_dirs, "presets"):
-        data = load_toml(file)
-        opts = data.get("options", {})
+        if not _PRESET_NAME.match(file.stem):
+            raise ConfigError(
+                f"preset {file}: the name {file.stem!r} is not letters, digits, '.', '_', '-'",
+                hint="rename the file, e.g. my-board.toml",
+            )
+        top = Table(load_toml(file), file)
+        opts = top.sub("options", {}).data
         for name, value in opts.items():
             try:
                 option = schema.get(name)
@@ -229,14 +237,14 @@ def load_presets(schema: Schema, extra_dirs: list[Path] | None = None) -> dict[s
                 raise ConfigError(f"preset {file}: {exc.summary}", hint=exc.hint) from exc
         presets[file.stem] = Preset(
             name=file.stem,
-            description=data.get("description", ""),
+            description=top.text("description", ""),
             options=tuple(sorted(opts.items())),
-            cflags=tuple(data.get("cflags", [])),
-            ldflags=tuple(data.get("ldflags", [])),
-            dep_cflags=tuple(data.get("deps", {}).get("cflags", [])),
-            notes=data.get("notes", ""),
+            cflags=top.strings("cflags"),
+            ldflags=top.strings("ldflags"),
+            dep_cflags=top.sub("deps", {}).strings("cflags"),
+            notes=top.text("notes", ""),
             path=file,
-            known_failures=tuple(sorted(data.get("tests", {}).get("known_failures", {}).items())),
+            known_failures=top.sub("tests", {}).pairs("known_failures"),
         )
     return presets
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pjbuild import paths
 from pjbuild.errors import ConfigError, unknown
-from pjbuild.tomlload import load_toml
+from pjbuild.tomlload import Table, load_toml
 
 RUNNER_KINDS = ("native", "qemu", "wine")
 ENGINES = ("autotools", "msbuild")
@@ -162,111 +162,99 @@ class Target:
         return (versioned or lines or ["unknown"])[0]
 
 
-def _req(data: dict[str, Any], key: str, path: Path) -> Any:
-    if key not in data:
-        raise ConfigError(
-            f"{path}: missing required key '{key}'",
-            hint="see toolchains/linux-x86_64.toml for a complete example",
-        )
-    return data[key]
-
-
-def _pairs(table: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((str(k), str(v)) for k, v in (table or {}).items()))
-
-
 def parse_target(path: Path) -> Target:
-    data = load_toml(path)
-    name = _req(data, "name", path)
+    top = Table(load_toml(path), path)
+    name = top.text("name")
     if name != path.stem:
         raise ConfigError(
             f"{path}: target name '{name}' does not match the file name",
             hint=f'rename the file to {name}.toml or set name = "{path.stem}"',
         )
-    status = data.get("status", "supported")
+    status = top.text("status", "supported")
     if status not in STATUSES:
         raise ConfigError(f"{path}: status must be one of {', '.join(STATUSES)}")
-    if status == "unsupported" and not data.get("reason"):
+    if status == "unsupported" and not top.text("reason", ""):
         raise ConfigError(f'{path}: an unsupported target must say why (reason = "...")')
-    endianness = _req(data, "endianness", path)
+    endianness = top.text("endianness")
     if endianness not in ENDIANNESS:
         raise ConfigError(f"{path}: endianness must be 'little' or 'big'")
-    comp = _req(data, "compilers", path)
-    runner = data.get("runner", {"kind": "native"})
-    if runner.get("kind") not in RUNNER_KINDS:
+    comp = top.sub("compilers")
+    runner = top.sub("runner", {"kind": "native"})
+    kind = runner.text("kind", "")
+    if kind not in RUNNER_KINDS:
         raise ConfigError(f"{path}: runner.kind must be one of {', '.join(RUNNER_KINDS)}")
-    engine = data.get("engine", "autotools")
+    engine = top.text("engine", "autotools")
     if engine not in ENGINES:
         raise unknown("build engine", engine, ENGINES)
-    tls = data.get("tls", {})
-    host = data.get("host", {})
-    tests = data.get("tests", {})
-    packages = data.get("packages", {})
-    deps = data.get("deps", {})
+    tls = top.sub("tls", {})
+    host = top.sub("host", {})
+    tests = top.sub("tests", {})
+    packages = top.sub("packages", {})
+    deps = top.sub("deps", {})
+    wheel = top.sub("wheel", {})
+    by_tls = tests.sub("known_failures_by_tls", {})
     return Target(
         name=name,
-        description=data.get("description", ""),
+        description=top.text("description", ""),
         status=status,
-        reason=data.get("reason", ""),
-        os=_req(data, "os", path),
-        arch=_req(data, "arch", path),
-        triplet=_req(data, "triplet", path),
+        reason=top.text("reason", ""),
+        os=top.text("os"),
+        arch=top.text("arch"),
+        triplet=top.text("triplet"),
         endianness=endianness,
-        cross=bool(data.get("cross", False)),
-        sysroot=str(data.get("sysroot", "")),
+        cross=top.flag("cross", False),
+        sysroot=top.text("sysroot", ""),
         compilers=Compilers(
-            cc=_req(comp, "cc", path),
-            cxx=_req(comp, "cxx", path),
-            ar=comp.get("ar", "ar"),
-            ranlib=comp.get("ranlib", "ranlib"),
-            strip=comp.get("strip", "strip"),
+            cc=comp.text("cc"),
+            cxx=comp.text("cxx"),
+            ar=comp.text("ar", "ar"),
+            ranlib=comp.text("ranlib", "ranlib"),
+            strip=comp.text("strip", "strip"),
         ),
         runner=Runner(
-            kind=runner["kind"],
-            command=tuple(runner.get("command", [])),
-            env=_pairs(runner.get("env")),
-            timeout_factor=float(runner.get("timeout_factor", 1.0)),
-            setup=tuple(runner.get("setup", [])),
-            min_version=str(runner.get("min_version", "")),
-            min_version_why=str(runner.get("min_version_why", "")),
+            kind=kind,
+            command=runner.strings("command"),
+            env=runner.pairs("env"),
+            timeout_factor=runner.number("timeout_factor", 1.0),
+            setup=runner.strings("setup"),
+            min_version=runner.text("min_version", ""),
+            min_version_why=runner.text("min_version_why", ""),
         ),
-        tls_default=tls.get("default", "none"),
-        tls_backends=tuple(tls.get("backends", ["none"])),
-        tool_packages=_pairs(packages.get("tools")),
-        tls_packages=_pairs(packages.get("tls")),
-        configure_args=tuple(data.get("configure_args", [])),
-        cflags=tuple(data.get("cflags", [])),
-        known_failures=_pairs(tests.get("known_failures")),
-        host_machines=tuple(m.lower() for m in host.get("machines", [])),
-        host_system=host.get("system", ""),
-        conan=_pairs(data.get("conan")),
-        wheel_python=str(data.get("wheel", {}).get("python", "")),
-        wheel_platform=str(data.get("wheel", {}).get("platform", "")),
+        tls_default=tls.text("default", "none"),
+        tls_backends=tls.strings("backends", ("none",)),
+        tool_packages=packages.pairs("tools"),
+        tls_packages=packages.pairs("tls"),
+        configure_args=top.strings("configure_args"),
+        cflags=top.strings("cflags"),
+        known_failures=tests.pairs("known_failures"),
+        host_machines=tuple(m.lower() for m in host.strings("machines")),
+        host_system=host.text("system", ""),
+        conan=top.pairs("conan"),
+        wheel_python=wheel.text("python", ""),
+        wheel_platform=wheel.text("platform", ""),
         path=path,
-        raw=data,
-        dep_providers=_pairs(deps.get("providers")),
-        multiarch=str(deps.get("multiarch", "")),
-        openssl_target=str(deps.get("openssl_target", "")),
-        pic_cflags=tuple(data.get("pic", ["-fPIC"])),
-        tls_unavailable=_pairs(tls.get("unavailable")),
-        no_system=_pairs(deps.get("no_system")),
-        ldflags=tuple(data.get("ldflags", [])),
-        ldflag_spelling=tuple(
-            sorted((k, tuple(v)) for k, v in data.get("ldflag_spelling", {}).items())
-        ),
+        raw=top.data,
+        dep_providers=deps.pairs("providers"),
+        multiarch=deps.text("multiarch", ""),
+        openssl_target=deps.text("openssl_target", ""),
+        pic_cflags=top.strings("pic", ("-fPIC",)),
+        tls_unavailable=tls.pairs("unavailable"),
+        no_system=deps.pairs("no_system"),
+        ldflags=top.strings("ldflags"),
+        ldflag_spelling=top.lists("ldflag_spelling"),
         engine=engine,
-        tls_configure=tuple(sorted((k, tuple(v)) for k, v in tls.get("configure", {}).items())),
-        requires_tree=tuple(data.get("requires_tree", [])),
-        probe_command=tuple(data.get("probe", {}).get("command", PROBE_COMMAND)),
-        version_args=tuple(comp.get("version_args", ["--version"])),
-        build_on=tuple(data.get("build_on", ["Linux"])),
-        components_unavailable=_pairs(data.get("components", {}).get("unavailable")),
-        dep_libs=tuple(sorted((k, tuple(v)) for k, v in deps.get("libs", {}).items())),
+        tls_configure=tls.lists("configure"),
+        requires_tree=top.strings("requires_tree"),
+        probe_command=top.sub("probe", {}).strings("command", PROBE_COMMAND),
+        version_args=comp.strings("version_args", ("--version",)),
+        build_on=top.strings("build_on", ("Linux",)),
+        components_unavailable=top.sub("components", {}).pairs("unavailable"),
+        dep_libs=deps.lists("libs"),
         tls_known_failures=tuple(
             sorted(
-                (backend, str(key), str(reason))
-                for backend, table in tests.get("known_failures_by_tls", {}).items()
-                for key, reason in table.items()
+                (backend, key, reason)
+                for backend in by_tls.data
+                for key, reason in by_tls.pairs(backend)
             )
         ),
     )

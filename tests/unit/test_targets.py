@@ -86,3 +86,52 @@ def test_broken_toml_names_file(tmp_path: Path) -> None:
 def test_missing_user_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_targets([tmp_path / "nope"])
+
+
+ARMHF_FILE = HOST_FILE.with_name("linux-armhf.toml")
+
+
+@pytest.mark.parametrize(
+    "old,new,needle",
+    [
+        # issue 18: each of these was a traceback, or a list of characters
+        (
+            "[compilers]\ncc = ",
+            'compilers = "gcc"\n[compilers_]\ncc = ',
+            "compilers: expected a table",
+        ),
+        (
+            "timeout_factor = 3.0",
+            'timeout_factor = "slow"',
+            "runner.timeout_factor: expected a number",
+        ),
+        (
+            'backends = ["mbedtls", "openssl", "none"]',
+            'backends = "openssl"',
+            "tls.backends: expected a list of strings, got a string ('openssl')",
+        ),
+        ('cc = "arm-linux-gnueabihf-gcc"', "cc = 12", "compilers.cc: expected a string"),
+    ],
+)
+def test_a_wrong_type_names_the_file_the_key_and_the_type(
+    tmp_path: Path, old: str, new: str, needle: str
+) -> None:
+    text = ARMHF_FILE.read_text()
+    assert old in text
+    path = _write(tmp_path, "linux-armhf", text.replace(old, new, 1))
+    with pytest.raises(ConfigError) as exc:
+        parse_target(path)
+    assert str(path) in exc.value.summary and needle in exc.value.summary
+    assert exc.value.exit_code == 2 and exc.value.hint
+
+
+def test_a_wrong_type_in_a_preset_is_named(tmp_path: Path) -> None:
+    from pjbuild.options import load_presets, load_schema
+
+    (tmp_path / "board.toml").write_text('description = "x"\ncflags = "-O2"\n')
+    with pytest.raises(ConfigError, match=r"board\.toml: cflags: expected a list of strings"):
+        load_presets(load_schema(), [tmp_path])
+    (tmp_path / "board.toml").unlink()
+    (tmp_path / "x *: y.toml").write_text('description = "x"\n')
+    with pytest.raises(ConfigError, match="is not letters, digits"):
+        load_presets(load_schema(), [tmp_path])
