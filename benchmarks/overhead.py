@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pjbuild.extract import extract
 from pjbuild.plan import Request, make_plan
-from pjbuild.sources import extract
 
 
 def timed(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:

@@ -21,13 +21,13 @@ from pjbuild.depbuild import ensure_all
 from pjbuild.deps import providing
 from pjbuild.engines import engine_for, required_tools
 from pjbuild.errors import TestFailureError, ToolMissingError
+from pjbuild.extract import extract
 from pjbuild.manifest import file_digests, make_manifest
 from pjbuild.patches import apply_patches
 from pjbuild.plan import BuildPlan, load_configure_data, request_to_json
 from pjbuild.repro import source_date_epoch
 from pjbuild.runners import emulator_too_old, runner_for
 from pjbuild.sbom import make_sbom
-from pjbuild.sources import extract
 from pjbuild.steplog import StepLog
 from pjbuild.targets import Target
 from pjbuild.testsuites import (
@@ -174,7 +174,7 @@ def _build(
     log.note(f"pjbuild {__version__} build of {plan.target.name}, inputs digest {plan.digest}")
     say(f"extracting {plan.source.path.name}")
     t0 = time.monotonic()
-    src = extract(plan.source.path, work / "src")
+    src = extract(plan.source.path, work / "src", plan.source.sha256)
     log.durations["extract"] = round(time.monotonic() - t0, 3)
     epoch = source_date_epoch(src)  # before patching: the archive's own times
     apply_patches(plan.source.version, src, log, say)

@@ -20,7 +20,8 @@ from pjbuild import __version__, paths, repro
 from pjbuild.cache import Cache, write_json_atomic
 from pjbuild.deps import DepChoice, DepRecipe
 from pjbuild.errors import BuildError, ConfigError, ToolMissingError
-from pjbuild.sources import extract, fetch
+from pjbuild.extract import extract
+from pjbuild.sources import fetch
 from pjbuild.steplog import StepLog
 from pjbuild.targets import Target
 
@@ -231,7 +232,7 @@ def ensure(
         log = StepLog(stage / "logs" / "build.log")
         log.note(f"pjbuild {__version__}: {recipe.name} {recipe.version} for {target.name}")
         archive = fetch(source)
-        src = extract(archive.path, work / "src")
+        src = extract(archive.path, work / "src", archive.sha256)
         destdir = work / "destdir"
         epoch = repro.source_date_epoch(src)
         ctx = BuildContext(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tarfile
 import tempfile
 import urllib.parse
 import urllib.request
@@ -286,62 +285,6 @@ def _guess_upstream(filename: str) -> str:
         if part[:1].isdigit():
             return part
     return "unknown"
-
-
-def _check_member(member: tarfile.TarInfo, dest: Path) -> None:
-    name = member.name
-    parts = PurePosixPath(name).parts
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
-        raise SourceError(
-            f"unsafe archive member '{name}': escapes the destination",
-            hint="the archive is malicious or broken: use the pinned archive",
-        )
-    if member.isdev() or member.isfifo():
-        raise SourceError(f"unsafe archive member '{name}': device or fifo")
-    if member.issym() or member.islnk():
-        link = member.linkname
-        base = dest / PurePosixPath(name).parent if member.issym() else dest
-        if link.startswith("/") or not (base / link).resolve().is_relative_to(dest.resolve()):
-            raise SourceError(
-                f"unsafe archive member '{name}': link to '{link}' points outside the tree",
-                hint="the archive is malicious or broken: use the pinned archive",
-            )
-
-
-def extract(archive: Path, dest: Path) -> Path:
-    """Extract safely and atomically into dest (which must not exist); strips one top folder.
-
-    Every member is checked first (no absolute paths, no '..', no links leaving the tree,
-    no devices); extraction happens in a temporary sibling folder renamed into place at the end.
-    """
-    if dest.exists():
-        raise SourceError(f"extraction target {dest} already exists")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
-        try:
-            tar = tarfile.open(archive)  # noqa: SIM115 (closed by the with below)
-        except tarfile.TarError as exc:
-            raise SourceError(f"{archive.name}: not a readable archive ({exc})") from exc
-        with tar:
-            members = tar.getmembers()
-            for member in members:
-                _check_member(member, tmp)
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp, members=members, filter="data")
-            else:  # pragma: no cover - Python < 3.10.12
-                tar.extractall(tmp, members=members)
-        tops = list(tmp.iterdir())
-        root = tops[0] if len(tops) == 1 and tops[0].is_dir() else tmp
-        if root is tmp:
-            os.replace(tmp, dest)
-        else:
-            os.replace(root, dest)
-            shutil.rmtree(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return dest
 
 
 def require_known_patch_files(version: SourceVersion) -> None:

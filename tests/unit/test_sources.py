@@ -9,8 +9,8 @@ import pytest
 
 from pjbuild import paths
 from pjbuild.errors import ConfigError, SourceError
+from pjbuild.extract import extract
 from pjbuild.sources import (
-    extract,
     fetch,
     find_local,
     load_versions,

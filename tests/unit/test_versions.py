@@ -14,8 +14,9 @@ import pytest
 
 from pjbuild import paths
 from pjbuild.errors import SourceError
+from pjbuild.extract import extract
 from pjbuild.patches import apply_patches
-from pjbuild.sources import extract, load_versions
+from pjbuild.sources import load_versions
 from pjbuild.steplog import StepLog
 
 from ..conftest import SHARED_SOURCES
