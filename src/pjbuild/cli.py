@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -14,8 +15,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from pjbuild import __version__, procs
-from pjbuild.errors import ConfigError, PjbuildError
+from pjbuild import __version__, paths, procs
+from pjbuild.errors import ConfigError, HomeError, PjbuildError
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -283,6 +284,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.details:
             err.print(exc.details, markup=False)
         return exc.exit_code
+    except OSError as exc:
+        why = _HOME_ERRNOS.get(exc.errno or 0)
+        if why is None:
+            raise
+        err.print(
+            f"[bold red]error:[/] cannot write {exc.filename or 'pjbuild home'}: {why}",
+            markup=True,
+            highlight=False,
+        )
+        err.print(
+            f"fix: PJBUILD_HOME ({paths.home()}) must be a writable folder with free space: "
+            "free space there, or set PJBUILD_HOME to another folder",
+            markup=False,
+        )
+        return HomeError.exit_code
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return 130
@@ -294,6 +310,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             markup=False,
         )
         return 128 + exc.signum
+
+
+# file system errors that are about where pjbuild writes (its home), not about pjbuild
+_HOME_ERRNOS = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a file is in the way of a folder",
+    errno.ELOOP: "a symbolic link loop",
+}
 
 
 def _check_counts(args: argparse.Namespace) -> None:

@@ -90,7 +90,15 @@ def home() -> Path:
     """PJBUILD_HOME: cache and work root."""
     env = os.environ.get("PJBUILD_HOME")
     if env:
-        return Path(env).expanduser().resolve()
+        try:
+            return Path(env).expanduser().resolve()
+        except (RuntimeError, OSError):  # a symbolic link loop (RuntimeError before 3.13)
+            from pjbuild.errors import HomeError
+
+            raise HomeError(
+                f"PJBUILD_HOME={env}: a symbolic link loop",
+                hint="point PJBUILD_HOME at a folder (or a link to one)",
+            ) from None
     return Path(platformdirs.user_cache_dir("pjbuild"))
 
 

@@ -371,9 +371,10 @@ def make_plan(req: Request) -> BuildPlan:
             )
         source = fetch(version) if req.fetch else pinned(version)
     components = load_components()
-    if source.path.is_file():
+    if (req.fetch or req.source) and source.path.is_file():  # fetched and verified
         present = scan_archive(source.path, source.sha256)
-    else:  # planning only: the archive is described by its pin (conandata `removed`)
+    else:  # --no-fetch: the archive is described by its pin (conandata `removed`), never by
+        # a file that merely has the pinned name
         present = unscanned_tree(components, source.version, target.requires_tree)
     values = dict(config.values)
     changed, tree_args, decisions = decide(

@@ -3,6 +3,7 @@ about the missing ones (use the system library, or turn the component off)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ from typing import Any
 from pjbuild import paths
 from pjbuild.errors import ConfigError
 from pjbuild.options import Schema, Value
-from pjbuild.sources import SourceVersion
+from pjbuild.sources import SourceVersion, verify
 from pjbuild.targets import Target
 from pjbuild.tomlload import load_toml
 
@@ -81,10 +82,15 @@ _SCAN_VERSION = 2  # bump when the scan records more: old cached scans are then 
 
 
 def scan_archive(archive: Path, sha256: str) -> frozenset[str]:
-    """Folders/files of interest present in the archive (top folder stripped); cached by digest."""
+    """Folders/files of interest present in the archive (top folder stripped); cached by digest.
+
+    The archive is checked against ``sha256`` before its scan is cached under it (a file with
+    the pinned name is not the pinned archive until its bytes say so). The cache is only a
+    cache: a home that cannot be written (read-only, full) is scanned again next time."""
     cache = paths.home() / "tree-features" / f"{sha256}.v{_SCAN_VERSION}.json"
     if cache.is_file():
         return frozenset(json.loads(cache.read_text()))
+    verify(archive, sha256)
     found: set[str] = set()
     with tarfile.open(archive) as tar:
         for name in tar.getnames():
@@ -93,11 +99,15 @@ def scan_archive(archive: Path, sha256: str) -> frozenset[str]:
                 found.add("/".join(parts[:2]))
             elif len(parts) == 1 and parts[0] in TOP_FILES:
                 found.add(parts[0])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache.parent)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(sorted(found), fh)
-    os.replace(tmp, cache)
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(sorted(found), fh)
+            os.replace(tmp, cache)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     return frozenset(found)
 
 

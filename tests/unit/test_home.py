@@ -1,0 +1,105 @@
+"""pjbuild's home when it is not a healthy folder, and what plan may cache there (issue 18)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from pjbuild.errors import SourceError
+from pjbuild.sources import load_versions
+from pjbuild.tree import scan_archive
+
+from ..conftest import SHARED_SOURCES
+
+V217 = load_versions()["2.17"]
+
+
+def _pjbuild(home: Path, *args: str, mirror: Path = SHARED_SOURCES, wrap: tuple[str, ...] = ()):
+    env = {**os.environ, "PJBUILD_HOME": str(home), "PJBUILD_MIRROR": str(mirror)}
+    return subprocess.run(
+        [*wrap, sys.executable, "-m", "pjbuild", *args], capture_output=True, text=True, env=env
+    )
+
+
+def _one_error(proc: subprocess.CompletedProcess[str], code: int, needle: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    lines = [x for x in proc.stderr.splitlines() if not x.startswith("[pjbuild]")]
+    assert lines[0].startswith("error: ") and needle in lines[0], proc.stderr
+    assert lines[1].startswith("fix: ") and "Traceback" not in proc.stderr
+
+
+def _read_only(home: Path) -> tuple[str, ...]:
+    """A command prefix that runs with ``home`` on a read-only bind mount (a real EROFS)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare(1) for a private read-only mount")
+    script = f'mount --bind -o ro "{home}" "{home}" && exec "$@"'
+    return ("unshare", "--mount", "sh", "-c", script, "sh")
+
+
+def test_plan_and_its_digest_work_with_a_read_only_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    digest = _pjbuild(tmp_path / "other", "plan", "--target", "host", "--digest")
+    assert digest.returncode == 0, digest.stderr
+    ro = _pjbuild(home, "plan", "--target", "host", "--digest", wrap=_read_only(home))
+    assert ro.returncode == 0, ro.stderr  # before: a traceback writing the tree scan
+    assert ro.stdout.strip() == digest.stdout.strip()
+
+
+def test_a_build_in_a_read_only_home_is_one_error(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    proc = _pjbuild(home, "build", "--target", "host", "--tests", "none", wrap=_read_only(home))
+    _one_error(proc, 8, "the file system is read-only")
+    assert list(home.iterdir()) == []
+
+
+def test_a_home_that_is_a_file_or_a_link_loop_is_one_error(tmp_path: Path) -> None:
+    afile = tmp_path / "file"
+    afile.write_text("not a folder")
+    _one_error(_pjbuild(afile, "build", "--target", "host", "--tests", "none"), 8, "not a folder")
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    _one_error(_pjbuild(tmp_path / "a", "plan", "--target", "host"), 8, "symbolic link loop")
+
+
+def _impostor(folder: Path) -> Path:
+    """A file with the pinned name of 2.17 that is not the pinned archive: its tree lacks
+    every bundled component."""
+    folder.mkdir()
+    path = folder / V217.filename
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo("pjproject-2.17/README.txt")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"hi\n"))
+    return path
+
+
+def test_plan_no_fetch_does_not_cache_a_scan_of_an_unverified_file(tmp_path: Path) -> None:
+    """Cache poisoning: `plan --no-fetch` scanned a local file with the pinned name without
+    verifying it and stored the scan under the pinned sha256; a verified plan in the same home
+    then reused it (components 'not in this tree')."""
+    home = tmp_path / "home"
+    fake = _impostor(tmp_path / "mirror")
+    first = _pjbuild(home, "plan", "--target", "host", "--no-fetch", "--json", mirror=fake.parent)
+    assert first.returncode == 0, first.stderr
+    assert not (home / "tree-features").exists() or not any((home / "tree-features").iterdir())
+    real = _pjbuild(home, "plan", "--target", "host", "--json")
+    assert real.returncode == 0, real.stderr
+    assert '"gsm": {"state": "bundled"' in real.stdout.replace("\n", "").replace("  ", "")
+
+
+def test_a_scan_is_cached_only_for_the_bytes_it_names(tmp_path: Path, home: Path) -> None:
+    fake = _impostor(tmp_path / "mirror")
+    with pytest.raises(SourceError, match="checksum mismatch"):
+        scan_archive(fake, V217.sha256)
+    assert not (home / "tree-features").exists() or not any((home / "tree-features").iterdir())
+    found = scan_archive(SHARED_SOURCES / V217.filename, V217.sha256)
+    assert "third_party/gsm" in found
