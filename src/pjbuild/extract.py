@@ -182,7 +182,8 @@ def _extract_stream(archive: Path, stream: _Hashing, root: Path) -> list[tuple[P
     except SourceError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile) as exc:
-        why = "truncated" if isinstance(exc, EOFError) else f"{type(exc).__name__}: {exc}"
+        text = " ".join(str(exc).split())  # one line: tarfile lists each method it tried
+        why = "truncated" if isinstance(exc, EOFError) else f"{type(exc).__name__}: {text}"
         raise SourceError(
             f"{archive.name}: not a readable archive ({why})",
             hint="delete it and fetch it again, or give a .tar.gz/.tar.bz2/.tar.xz archive",

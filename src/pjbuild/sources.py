@@ -256,8 +256,16 @@ def from_user(spec: str, versions: dict[str, SourceVersion]) -> ResolvedSource:
     parsed = urllib.parse.urlparse(spec)
     if parsed.scheme in ("http", "https", "ftp"):
         name = PurePosixPath(parsed.path).name
+        if not name:
+            raise SourceError(f"--source {spec}: the URL names no file", hint="give an archive URL")
         dest = _download_dir() / "user" / name
-        _download(spec, dest)
+        try:
+            _download(spec, dest)
+        except OSError as exc:  # HTTP errors (urllib's are OSErrors), DNS, refused, timeouts
+            raise SourceError(
+                f"--source {spec}: the download failed ({exc})",
+                hint="check the URL, or download the archive and pass its path",
+            ) from None
         path = dest
     else:
         path = Path(spec).expanduser().resolve()

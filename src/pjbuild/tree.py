@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import lzma
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pjbuild import paths
-from pjbuild.errors import ConfigError
+from pjbuild.errors import ConfigError, SourceError
 from pjbuild.options import Schema, Value
 from pjbuild.sources import SourceVersion, verify
 from pjbuild.targets import Target
@@ -92,13 +94,27 @@ def scan_archive(archive: Path, sha256: str) -> frozenset[str]:
         return frozenset(json.loads(cache.read_text()))
     verify(archive, sha256)
     found: set[str] = set()
-    with tarfile.open(archive) as tar:
-        for name in tar.getnames():
-            parts = PurePosixPath(name).parts[1:]
-            if len(parts) >= 2 and parts[0] == "third_party":
-                found.add("/".join(parts[:2]))
-            elif len(parts) == 1 and parts[0] in TOP_FILES:
-                found.add(parts[0])
+    pjlib = False
+    try:
+        with tarfile.open(archive) as tar:
+            for name in tar.getnames():
+                parts = PurePosixPath(name).parts[1:]
+                pjlib = pjlib or parts[:3] == ("pjlib", "include", "pj")
+                if len(parts) >= 2 and parts[0] == "third_party":
+                    found.add("/".join(parts[:2]))
+                elif len(parts) == 1 and parts[0] in TOP_FILES:
+                    found.add(parts[0])
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+        raise SourceError(
+            f"{archive.name}: not a readable archive "
+            f"({type(exc).__name__}: {' '.join(str(exc).split())})",
+            hint="give a pjproject source archive (.tar.gz, .tar.bz2 or .tar.xz)",
+        ) from None
+    if not pjlib:
+        raise SourceError(
+            f"{archive.name}: not a pjproject tree (no pjlib/include/pj under its top folder)",
+            hint="give a pjproject source archive, e.g. GitHub's pjproject-<version>.tar.gz",
+        )
     with contextlib.suppress(OSError):
         cache.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache.parent)

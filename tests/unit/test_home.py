@@ -103,3 +103,31 @@ def test_a_scan_is_cached_only_for_the_bytes_it_names(tmp_path: Path, home: Path
     assert not (home / "tree-features").exists() or not any((home / "tree-features").iterdir())
     found = scan_archive(SHARED_SOURCES / V217.filename, V217.sha256)
     assert "third_party/gsm" in found
+
+
+def test_bad_sources_are_exit_3_at_plan_time(tmp_path: Path) -> None:
+    """Issue 18: a non-tar --source, a tar that is not pjproject and HTTP errors were
+    tracebacks. The HTTP server is on 127.0.0.1 and answers 404."""
+    import http.server
+    import threading
+
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"<html>not an archive</html>\n")
+    other = tmp_path / "other-1.0.tar.gz"
+    with tarfile.open(other, "w:gz") as tar:
+        info = tarfile.TarInfo("other-1.0/configure")
+        info.size = 0
+        tar.addfile(info, io.BytesIO(b""))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/pjproject-9.9.tar.gz"
+    try:
+        for source, needle in (
+            (str(junk), "not a readable archive"),
+            (str(other), "not a pjproject tree"),
+            (url, "the download failed"),
+        ):
+            proc = _pjbuild(tmp_path / "home", "plan", "--target", "host", "--source", source)
+            _one_error(proc, 3, needle)
+    finally:
+        server.shutdown()
