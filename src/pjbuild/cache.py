@@ -24,6 +24,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from pjbuild import paths
+from pjbuild.errors import BuildError
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,20 @@ class Cache:
             yield
         finally:
             lock.release()
+
+    @contextmanager
+    def using(self, digest: str, on_wait: Any = None) -> Iterator[Path]:
+        """Hold a published artifact while something reads it (a wheel build): `pjbuild gc`
+        then leaves it alone. Raises if it was removed before the lock was taken."""
+        with self.lock(digest, on_wait):
+            folder = self.artifact(digest)
+            if not (folder / "manifest.json").is_file():
+                raise BuildError(
+                    f"the artifact {digest} was removed before it could be used "
+                    "(pjbuild gc --keep/--max-size ran meanwhile)",
+                    hint="run the command again: the artifact is rebuilt",
+                )
+            yield folder
 
     def fresh_work(self, digest: str) -> Path:
         """An empty work folder (call with the lock held): leftovers of killed runs go."""
@@ -167,9 +182,19 @@ def gc(
         arts = cache.root / "artifacts"
         for folder in sorted(arts.iterdir()) if arts.is_dir() else []:
             if folder.name.startswith("."):  # trash of an interrupted swap or gc
-                report.removed_broken.append(str(folder))
-                if not dry_run:
-                    shutil.rmtree(folder, ignore_errors=True)
+                # a swap (publish --force) holds its digest's lock while its trash exists
+                swapped = folder.name[len(".old-") :].split(".")[0]
+                held = cache.try_lock(swapped) if folder.name.startswith(".old-") else None
+                if folder.name.startswith(".old-") and held is None:
+                    report.busy.append(str(folder))
+                    continue
+                try:
+                    report.removed_broken.append(str(folder))
+                    if not dry_run:
+                        shutil.rmtree(folder, ignore_errors=True)
+                finally:
+                    if held is not None:
+                        held.release()
             elif not (folder / "manifest.json").is_file():
                 report.removed_broken.append(str(folder))
                 if not dry_run:

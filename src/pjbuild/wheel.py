@@ -240,7 +240,11 @@ def build_wheel(
     recipe = paths.recipes_root() / data["recipe"]
     cache = Cache.default()
     key = f"wheel-{plan.digest}-{api}"
-    with cache.lock(key, on_wait=lambda: say("waiting for another wheel build of these inputs")):
+    # the artifact is held while the wheel reads it, so `pjbuild gc --keep` cannot remove it
+    with (
+        cache.using(plan.digest, on_wait=lambda: say("waiting for the artifact's lock")),
+        cache.lock(key, on_wait=lambda: say("waiting for another wheel build of these inputs")),
+    ):
         work = cache.fresh_work(key)
         log = StepLog(work / "wheel.log")
         toolchain = None

@@ -391,3 +391,35 @@ def test_gc_cli(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["gc", "--keep", "3", "--json"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert json.loads(out[-1])["removed_artifacts"] == []
+
+
+def test_gc_leaves_the_trash_of_a_swap_in_progress(tmp_path: Path) -> None:
+    """Issue 18: gc removed a publish --force swap's trash without the lock the swap holds."""
+    cache = Cache(tmp_path / "home")
+    _artifact(cache, "d1", 10, time.time())
+    trash = cache.root / "artifacts" / ".old-d1.abc123"
+    (trash / "old").mkdir(parents=True)
+    stale = cache.root / "artifacts" / ".old-d2.def456"  # an interrupted swap: nobody holds d2
+    (stale / "old").mkdir(parents=True)
+    with cache.lock("d1"):  # the swap of d1 is under way
+        report = gc(cache.root)
+    assert trash.is_dir() and str(trash) in report.busy
+    assert not stale.exists() and str(stale) in report.removed_broken
+
+
+def test_an_artifact_in_use_is_kept_by_gc_keep(tmp_path: Path) -> None:
+    """Issue 18: `pjbuild wheel` read an artifact that `gc --keep` could delete meanwhile;
+    the wheel holds it through Cache.using."""
+    from pjbuild.errors import BuildError
+
+    cache = Cache(tmp_path / "home")
+    _artifact(cache, "wheeled", 10, time.time() - 100)
+    _artifact(cache, "newer", 10, time.time())
+    with cache.using("wheeled") as folder:
+        report = gc(cache.root, keep=1)
+        assert (folder / "manifest.json").is_file()
+        assert str(folder) in report.busy and report.removed_artifacts == []
+    report = gc(cache.root, keep=1)
+    assert report.removed_artifacts == ["wheeled"]
+    with pytest.raises(BuildError, match="removed before it could be used"), cache.using("wheeled"):
+        pass
