@@ -131,3 +131,15 @@ def test_bad_sources_are_exit_3_at_plan_time(tmp_path: Path) -> None:
             _one_error(proc, 3, needle)
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("version", sorted(load_versions()))
+def test_no_fetch_digest_is_the_digest_of_the_build(tmp_path: Path, version: str) -> None:
+    """--no-fetch describes the tree by its pin: the same inputs digest (a CI cache key) as the
+    plan of the verified archive, for every pinned version."""
+    args = ("plan", "--target", "host", "--version", version, "--digest")
+    fetched = _pjbuild(tmp_path / "home", *args)
+    pinned = _pjbuild(tmp_path / "home", *args, "--no-fetch")
+    assert fetched.returncode == 0 and pinned.returncode == 0, fetched.stderr + pinned.stderr
+    assert len(fetched.stdout.strip()) == 32
+    assert pinned.stdout.strip() == fetched.stdout.strip()
