@@ -19,6 +19,7 @@ from pjbuild.options import (
     load_presets,
     load_schema,
     parse_raw,
+    parse_sets,
     render_header,
     resolve,
 )
@@ -133,3 +134,42 @@ def test_whatever_is_accepted_preprocesses_to_exactly_the_intended_macros(
     values = dict(config.values)
     for name in rendered:  # and no value of pjbuild's own changed on the way
         assert macros[name] == _cpp_body(SCHEMA.options[name].c_value(values[name])), name
+
+
+# one option of each kind the command line can set
+SET_OPTIONS = ["PJSUA_MAX_CALLS", "PJ_HAS_IPV6", "PJ_IOQUEUE_IMP", "PJ_LOG_MAX_LEVEL"]
+
+
+SET_VALUES = st.one_of(
+    VALUES,
+    st.integers(-10, 70_000).map(str),
+    st.integers(0, 70_000).map(hex),
+    st.sampled_from(["1", "0", "true", " off ", "yes", "select", "epoll", "1_000", "+5", "5\r"]),
+)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(name=st.sampled_from(SET_OPTIONS), value=SET_VALUES)
+def test_whatever_set_accepts_is_exactly_the_options_value(
+    name: str, value: str, tmp_path: Path
+) -> None:
+    try:
+        sets = parse_sets(SCHEMA, [f"{name}={value}"])
+        config = resolve(SCHEMA, PRESETS["default"], sets)
+    except ConfigError as exc:
+        assert exc.exit_code == 2
+        event("refused")
+        return
+    event("accepted")
+    macros = _macros(render_header(SCHEMA, config, generator="test"), tmp_path)
+    option = SCHEMA.options[name]
+    if option.render and option.type != "set":
+        assert macros[name] == _cpp_body(option.c_value(sets[name]))
+    rendered = {
+        n for n, _ in config.values if SCHEMA.options[n].render and SCHEMA.options[n].type != "set"
+    }
+    assert set(macros) == {"PJBUILD_CONFIG_SITE_H"} | rendered
