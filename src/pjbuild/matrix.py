@@ -199,9 +199,17 @@ def run_matrix(
         with lock:
             say(text)
 
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
+    pool = ThreadPoolExecutor(max_workers=parallel)
+    try:
         futures = [pool.submit(build_one, t, template, opts, locked_say, perf) for t in targets]
         entries = [f.result() for f in futures]
+    except BaseException:
+        # SIGTERM/SIGINT (procs.Interrupted): the targets not started are dropped, and the
+        # running ones stop at their next step (procs.spawn refuses once a signal arrived;
+        # the signal handler killed the steps running then)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     return entries
 
 

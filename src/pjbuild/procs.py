@@ -37,6 +37,7 @@ MARKER = "PJBUILD_STEP"
 _TOKEN = uuid.uuid4().hex  # this pjbuild process's steps
 _live: dict[int, str] = {}  # process group -> its leader's start time
 _lock = threading.Lock()
+_stopping: list[int] = []  # the signal pjbuild is stopping on: no new step starts
 _PROC = Path("/proc")
 
 
@@ -95,6 +96,8 @@ def spawn(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     """Popen in a new session (its own process group), recorded until ``release``. If the
     record cannot be written (full disk, read-only home), the step is killed at once and
     HomeError raised: a step nobody recorded could outlive a SIGKILLed pjbuild."""
+    if _stopping:  # a signal arrived: other threads (a matrix's builds) start nothing more
+        raise Interrupted(_stopping[0], 0)
     kwargs.setdefault("start_new_session", True)
     env = kwargs.get("env")
     kwargs["env"] = {**(os.environ if env is None else env), MARKER: _TOKEN}
@@ -239,6 +242,8 @@ def install_signal_handlers() -> None:
     """SIGTERM/SIGINT: kill the running steps' groups, then leave (exit 128 + signal)."""
 
     def handler(signum: int, _frame: Any) -> None:
+        with _lock:
+            _stopping.append(signum)
         count = kill_live()
         raise Interrupted(signum, count)
 

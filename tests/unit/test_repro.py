@@ -423,3 +423,47 @@ def test_an_artifact_in_use_is_kept_by_gc_keep(tmp_path: Path) -> None:
     assert report.removed_artifacts == ["wheeled"]
     with pytest.raises(BuildError, match="removed before it could be used"), cache.using("wheeled"):
         pass
+
+
+def test_sigterm_stops_a_matrix_and_starts_no_other_target(home: Path) -> None:
+    """Found stopping a real matrix: after SIGTERM it printed 'interrupted', then its pool
+    went on building the targets not started yet. Each fake target here runs one recorded
+    step (a sleep); SIGTERM during the first must end the run with 143, nothing else started."""
+    script = (
+        "import sys, subprocess\n"
+        "from pathlib import Path\n"
+        "from pjbuild import matrix, procs\n"
+        "from pjbuild.targets import load_targets\n"
+        "def fake(target, template, opts, say, perf=False):\n"
+        "    print('started', target.name, flush=True)\n"
+        "    p = procs.spawn(['sleep', '30'])\n"
+        "    p.wait()\n"
+        "    procs.release(p)\n"
+        "    return matrix.MatrixEntry(target.name, 'failed')\n"
+        "matrix.build_one = fake\n"
+        "procs.install_signal_handlers()\n"
+        "targets = [t for n, t in sorted(load_targets().items()) if n.startswith('linux-')][:4]\n"
+        "try:\n"
+        "    matrix.run_matrix(targets, None, jobs=1, parallel=1, say=print)\n"
+        "except procs.Interrupted as exc:\n"
+        "    sys.exit(128 + exc.signum)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PJBUILD_HOME": str(home)},
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("started ")
+    record = home / "locks" / "groups" / str(proc.pid)
+    deadline = time.monotonic() + 10
+    while not record.is_file():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.communicate(timeout=20)[0]
+    assert proc.returncode == 143
+    assert "started" not in rest  # no other target began
+    assert time.monotonic() - start < 10  # not after the other sleeps
