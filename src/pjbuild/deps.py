@@ -24,7 +24,7 @@ from pjbuild import __version__, paths, repro
 from pjbuild.errors import ConfigError, unknown
 from pjbuild.sources import SourceVersion
 from pjbuild.targets import Target
-from pjbuild.tomlload import load_toml
+from pjbuild.tomlload import Table, load_toml
 
 PROVIDERS = ("system", "source", "prefix")
 OVERRIDES = ("system", "source")  # what --deps-from may say
@@ -126,47 +126,49 @@ def deps_dir() -> Path:
 
 
 def parse_recipe(path: Path) -> DepRecipe:
-    data = load_toml(path)
-    name = data.get("name", "")
+    top = Table(load_toml(path), path)
+    name = top.text("name", "")
     if name != path.stem:
         raise ConfigError(f"{path}: dependency name '{name}' does not match the file name")
-    src = data.get("source")
+    version = top.text("version", "")
     source = None
-    if src:
+    if top.has("source"):
+        src = top.sub("source")
         source = SourceVersion(
-            version=f"{name}-{data['version']}",
-            upstream=str(data["version"]),
-            filename=src["filename"],
-            sha256=src["sha256"].lower(),
-            urls=tuple(src.get("urls", [])),
-            description=data.get("description", name),
+            version=f"{name}-{top.text('version')}",
+            upstream=version,
+            filename=src.text("filename"),
+            sha256=src.text("sha256").lower(),
+            urls=src.strings("urls"),
+            description=top.text("description", name),
             patches=(),
         )
-    build = data.get("build", {})
-    kind = build.get("kind", "")
+    build = top.sub("build", {})
+    kind = build.text("kind", "")
     if source and kind not in BUILD_KINDS:
         raise ConfigError(f"{path}: build.kind must be one of {', '.join(BUILD_KINDS)}")
-    configure = data.get("configure", {})
-    system = data.get("system", {})
+    configure = top.sub("configure", {})
+    system = top.sub("system", {})
+    link = top.sub("link", {})
     return DepRecipe(
         name=name,
-        version=str(data.get("version", "")),
-        description=data.get("description", ""),
-        provides=data.get("provides", ""),
+        version=version,
+        description=top.text("description", ""),
+        provides=top.text("provides", ""),
         source=source,
         build_kind=kind,
-        build_args=tuple(build.get("args", [])),
-        make_targets=tuple(build.get("make_targets", [])),
-        libs=tuple(data.get("link", {}).get("libs", [])),
-        link=tuple(sorted((k, tuple(v)) for k, v in data.get("link", {}).items() if k != "libs")),
-        configure_args=tuple(configure.get("args", [])),
-        configure_flags=bool(configure.get("flags", False)),
-        replaces=tuple(configure.get("replaces", [])),
-        system_header=system.get("header", ""),
-        system_packages=tuple(sorted(system.get("packages", {}).items())),
-        tools=tuple(sorted(build.get("tools", {}).items())),
+        build_args=build.strings("args"),
+        make_targets=build.strings("make_targets"),
+        libs=link.strings("libs"),
+        link=tuple(sorted((k, link.strings(k)) for k in link.data if k != "libs")),
+        configure_args=configure.strings("args"),
+        configure_flags=configure.flag("flags", False),
+        replaces=configure.strings("replaces"),
+        system_header=system.text("header", ""),
+        system_packages=system.pairs("packages"),
+        tools=build.pairs("tools"),
         path=path,
-        raw=data,
+        raw=top.data,
     )
 
 

@@ -13,7 +13,7 @@ from pjbuild import paths
 from pjbuild.errors import ConfigError, unknown
 from pjbuild.runners import Completed, Runner
 from pjbuild.targets import Target
-from pjbuild.tomlload import load_toml
+from pjbuild.tomlload import Table, load_toml
 
 SUITES = ("quick", "full", "none")
 # "[ 3/10] pool_test                        [OK] [0.001s]", "... (arg: loop-dgram)  [Err: -1] [...]"
@@ -133,45 +133,52 @@ class SuiteResult:
 
 
 def load_catalog(path: Path | None = None) -> TestCatalog:
-    data = load_toml(path or paths.resources() / "testsuites.toml")
-    programs = {
-        name: Program(
+    path = path or paths.resources() / "testsuites.toml"
+    top = Table(load_toml(path), path)
+    program_tables = top.sub("programs")
+    programs = {}
+    for name in program_tables.data:
+        body = program_tables.sub(name)
+        programs[name] = Program(
             name=name,
-            module=body["module"],
-            group_args=tuple(sorted((k, tuple(v)) for k, v in body.get("group_args", {}).items())),
-            data=tuple(body.get("data", [])),
-            essential=tuple(body.get("essential", [])),
+            module=body.text("module"),
+            group_args=body.lists("group_args"),
+            data=body.strings("data"),
+            essential=body.strings("essential"),
         )
-        for name, body in data["programs"].items()
-    }
     suites = {}
-    for name, body in data["suites"].items():
-        tests = body.get("tests", {})
-        for prog in tests:
+    suite_tables = top.sub("suites")
+    for name in suite_tables.data:
+        body = suite_tables.sub(name)
+        tests = body.sub("tests", {})
+        for prog in tests.data:
             if prog not in programs:
                 raise ConfigError(f"suite {name}: unknown test program {prog}")
         suites[name] = Suite(
             name=name,
-            description=body.get("description", ""),
-            all=bool(body.get("all", False)),
-            tests=tuple((p, tuple(t)) for p, t in tests.items()),
-            calls=bool(body.get("calls", False)),
+            description=body.text("description", ""),
+            all=body.flag("all", False),
+            tests=tuple((p, tests.strings(p)) for p in tests.data),
+            calls=body.flag("calls", False),
         )
     harnesses = {"unittest": UNITTEST}
-    for name, body in data.get("harness", {}).items():
+    harness_tables = top.sub("harness", {})
+    for name in harness_tables.data:
+        body = harness_tables.sub(name)
         harnesses[name] = Harness(
             name=name,
-            env=str(body.get("env", "")),
-            args=tuple(sorted((k, tuple(v)) for k, v in body.get("args", {}).items())),
-            description=str(body.get("description", "")),
-            names=tuple(sorted((str(k), str(v)) for k, v in body.get("names", {}).items())),
+            env=body.text("env", ""),
+            args=body.lists("args"),
+            description=body.text("description", ""),
+            names=body.pairs("names"),
         )
+    timeouts = top.sub("timeouts", {})
     return TestCatalog(
         programs=programs,
         suites=suites,
-        timeouts={k: float(v) for k, v in data.get("timeouts", {}).items()},
-        known_failures=dict(data.get("known_failures", {})),
-        retries=int(data.get("retries", 1)),
+        timeouts={k: timeouts.number(k, 0.0) for k in timeouts.data},
+        known_failures=dict(top.pairs("known_failures")),
+        retries=int(top.number("retries", 1)),
         harnesses=harnesses,
     )
 

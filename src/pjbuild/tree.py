@@ -21,7 +21,7 @@ from pjbuild.errors import ConfigError, SourceError
 from pjbuild.options import Schema, Value
 from pjbuild.sources import SourceVersion, verify
 from pjbuild.targets import Target
-from pjbuild.tomlload import load_toml
+from pjbuild.tomlload import Table, load_toml
 
 
 @dataclass(frozen=True)
@@ -57,25 +57,32 @@ class TreeDecision:
 
 
 def load_components() -> list[Component]:
-    data = load_toml(paths.resources() / "components.toml")
-    return [
-        Component(
-            name=name,
-            folder=body.get("folder", ""),
-            option=body.get("option", ""),
-            value=body.get("value", ""),
-            off=body.get("off"),
-            external=tuple(body.get("external", [])),
-            header=body.get("header", ""),
-            package=body.get("package", ""),
-            missing=tuple(body.get("missing", [])),
-            builtin=bool(body.get("builtin", False)),
-            label=body.get("label", name),
-            runtime=body.get("runtime", ""),
-            call=body.get("call", ""),
+    path = paths.resources() / "components.toml"
+    top = Table(load_toml(path), path)
+    out = []
+    for name in top.data:
+        body = top.sub(name)
+        off = body.data.get("off")
+        if off is not None and not isinstance(off, (bool, int, str)):
+            body.text("off")  # names the key and the expected type
+        out.append(
+            Component(
+                name=name,
+                folder=body.text("folder", ""),
+                option=body.text("option", ""),
+                value=body.text("value", ""),
+                off=off,
+                external=body.strings("external"),
+                header=body.text("header", ""),
+                package=body.text("package", ""),
+                missing=body.strings("missing"),
+                builtin=body.flag("builtin", False),
+                label=body.text("label", name),
+                runtime=body.text("runtime", ""),
+                call=body.text("call", ""),
+            )
         )
-        for name, body in data.items()
-    ]
+    return out
 
 
 # top-level files of interest besides the component folders: upstream's CMake build (2.16+)

@@ -135,3 +135,23 @@ def test_a_wrong_type_in_a_preset_is_named(tmp_path: Path) -> None:
     (tmp_path / "x *: y.toml").write_text('description = "x"\n')
     with pytest.raises(ConfigError, match="is not letters, digits"):
         load_presets(load_schema(), [tmp_path])
+
+
+def test_a_wrong_type_in_a_recipe_or_the_suites_is_named(tmp_path: Path) -> None:
+    """The typed loader reads the dependency recipes and testsuites.toml too."""
+    from pjbuild.deps import deps_dir, parse_recipe
+    from pjbuild.paths import resources
+    from pjbuild.testsuites import load_catalog
+
+    recipe = (deps_dir() / "opus.toml").read_text()
+    assert "[source]" in recipe
+    bad = tmp_path / "opus.toml"
+    bad.write_text(recipe.replace("[source]", 'source = "opus.tar.gz"\n[source_]', 1))
+    with pytest.raises(ConfigError, match=r"opus\.toml: source: expected a table"):
+        parse_recipe(bad)
+    suites = (resources() / "testsuites.toml").read_text()
+    assert "\ncalls = true\n" in suites
+    bad = tmp_path / "testsuites.toml"
+    bad.write_text(suites.replace("\ncalls = true\n", '\ncalls = "yes"\n', 1))
+    with pytest.raises(ConfigError, match=r"suites\.quick\.calls: expected true or false"):
+        load_catalog(bad)
