@@ -14,9 +14,11 @@ logs kept (``call-*.attempt1.log``); a call that fails every time fails the buil
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
+import subprocess
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -175,8 +177,11 @@ def _call_once(
 ) -> CallResult:
     """One loopback call between two pjsua instances on the target.
 
-    The caller calls at start-up and hangs up after 3 s (--duration); SIP over UDP retransmits
-    the INVITE, so the callee needs no readiness check. pjsua's output is unbuffered
+    The callee starts first; the caller starts once the callee's log says it is RUNNING (an
+    INVITE that reaches pjsua between its transport's creation and pjsua_start() is answered
+    503, "Error initializing media channel: Object is busy": seen under qemu on aarch64,
+    armel and hppa). The caller calls at start-up and hangs up after 3 s (--duration).
+    pjsua's output is unbuffered
     (--stdout-no-buf), so the caller's log shows the end of the call as it happens; then both
     are asked to quit (``q``), which closes their recordings, and the logs and recordings are
     judged. Files are named relative to the work folder, which is the programs' cwd on every
@@ -201,6 +206,7 @@ def _call_once(
         work,
         callee_out,
     )
+    _wait_until_running(callee, callee_out, start + CALL_WINDOW_S * factor)
     caller = runner.start(
         [
             str(pjsua),
@@ -234,6 +240,19 @@ def _call_once(
     )
     result.callee_exit = exit_text(callee.returncode, callee_killed)
     return result
+
+
+READY = b"--> RUNNING"  # pjsua_core.c: "PJSUA state changed: STARTING --> RUNNING"
+
+
+def _wait_until_running(proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
+    """Until pjsua's log says it runs, it exits, or the deadline passes (then the call goes
+    ahead and its result says what happened)."""
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(OSError):
+            if READY in log.read_bytes():
+                return
+        time.sleep(0.05)
 
 
 # what a dying program prints on stderr, which lands anywhere in the block-buffered log, even
