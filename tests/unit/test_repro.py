@@ -232,6 +232,16 @@ def test_gc_dry_run_removes_nothing(tmp_path: Path) -> None:
     assert cache.artifact("a").exists() and cache.work("w").exists()
 
 
+def _python(home: Path, script: str) -> subprocess.Popen[str]:
+    """A Python process running ``script`` as a pjbuild would, in ``home``; its output piped."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PJBUILD_HOME": str(home)},
+    )
+
+
 def test_orphaned_steps_of_a_killed_pjbuild_are_killed(home: Path) -> None:
     """A pjbuild killed with SIGKILL leaves its steps running; the next run kills them."""
     script = (
@@ -241,12 +251,7 @@ def test_orphaned_steps_of_a_killed_pjbuild_are_killed(home: Path) -> None:
         "print(p.pid, flush=True)\n"
         "time.sleep(300)\n"
     )
-    owner = subprocess.Popen(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PJBUILD_HOME": str(home)},
-    )
+    owner = _python(home, script)
     assert owner.stdout is not None
     child = int(owner.stdout.readline())
     record = home / "locks" / "groups" / str(owner.pid)
@@ -309,12 +314,7 @@ def test_a_step_whose_leader_exited_is_found_by_its_token(home: Path) -> None:
         "p.wait()\n"
         "time.sleep(300)\n"
     )
-    owner = subprocess.Popen(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PJBUILD_HOME": str(home)},
-    )
+    owner = _python(home, script)
     assert owner.stdout is not None
     leader, child = (int(x) for x in owner.stdout.readline().split())
     owner.send_signal(signal.SIGKILL)
@@ -448,12 +448,7 @@ def test_sigterm_stops_a_matrix_and_starts_no_other_target(home: Path) -> None:
         "except procs.Interrupted as exc:\n"
         "    sys.exit(128 + exc.signum)\n"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PJBUILD_HOME": str(home)},
-    )
+    proc = _python(home, script)
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith("started ")
     record = home / "locks" / "groups" / str(proc.pid)
