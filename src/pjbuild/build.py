@@ -20,7 +20,7 @@ from pjbuild.calltest import CallResult, CallSpec, feature_call, run_call
 from pjbuild.depbuild import ensure_all
 from pjbuild.deps import providing
 from pjbuild.engines import engine_for, required_tools
-from pjbuild.errors import TestFailureError, ToolMissingError
+from pjbuild.errors import HomeError, TestFailureError, ToolMissingError
 from pjbuild.extract import extract
 from pjbuild.manifest import file_digests, make_manifest
 from pjbuild.patches import apply_patches
@@ -112,7 +112,11 @@ def run_build(plan: BuildPlan, opts: BuildOptions, say: Say = _quiet) -> BuildOu
         if manifest is not None:
             suite = _suite_for_hit(plan, cache, manifest, say)
             return _finish(plan, cache.artifact(plan.digest), True, manifest, suite, start)
-        manifest, suite = _build(plan, opts, cache, say)
+        try:
+            manifest, suite = _build(plan, opts, cache, say)
+        except HomeError:  # a full disk: give back the space of the tree, keep the log
+            shutil.rmtree(cache.work(plan.digest) / "src", ignore_errors=True)
+            raise
         say("publishing")
         artifact = cache.publish(cache.work(plan.digest) / "stage", plan.digest)
         shutil.rmtree(cache.work(plan.digest), ignore_errors=True)

@@ -285,20 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             err.print(exc.details, markup=False)
         return exc.exit_code
     except OSError as exc:
-        why = _HOME_ERRNOS.get(exc.errno or 0)
-        if why is None:
-            raise
-        err.print(
-            f"[bold red]error:[/] cannot write {exc.filename or 'pjbuild home'}: {why}",
-            markup=True,
-            highlight=False,
-        )
-        err.print(
-            f"fix: PJBUILD_HOME ({paths.home()}) must be a writable folder with free space: "
-            "free space there, or set PJBUILD_HOME to another folder",
-            markup=False,
-        )
-        return HomeError.exit_code
+        return _os_error(exc)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return 130
@@ -312,8 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + exc.signum
 
 
-# file system errors that are about where pjbuild writes (its home), not about pjbuild
-_HOME_ERRNOS = {
+# what a file system error means, for the one-line message
+_ERRNO_WHY = {
     errno.EROFS: "the file system is read-only",
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is exceeded",
@@ -323,6 +310,43 @@ _HOME_ERRNOS = {
     errno.EEXIST: "a file is in the way of a folder",
     errno.ELOOP: "a symbolic link loop",
 }
+# errors about the file system as a whole: pjbuild's home even when no path is named
+# (a write() on a full disk names none)
+_WHOLE_DISK = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def _in_home(filename: object) -> bool:
+    if not isinstance(filename, (str, os.PathLike)):
+        return False
+    try:
+        home = paths.home()
+        path = Path(os.path.abspath(os.fspath(filename)))
+    except (PjbuildError, OSError, ValueError):
+        return False
+    return path == home or home in path.parents
+
+
+def _os_error(exc: OSError) -> int:
+    """An OSError that reached the CLI: one `error:` line and a `fix:` line, no traceback.
+    About pjbuild's home (a path under PJBUILD_HOME, or a full or read-only disk): exit 8.
+    About a path the user gave (a --source, a --dep-prefix's file, --out): exit 2."""
+    why = _ERRNO_WHY.get(exc.errno or 0) or (exc.strerror or str(exc))
+    where = exc.filename or "pjbuild home"
+    if _in_home(exc.filename) or (exc.filename is None and exc.errno in _WHOLE_DISK):
+        err.print(f"[bold red]error:[/] cannot write {where}: {why}", markup=True, highlight=False)
+        err.print(
+            f"fix: PJBUILD_HOME ({paths.home()}) must be a writable folder with free space: "
+            "free space there, or set PJBUILD_HOME to another folder",
+            markup=False,
+        )
+        return HomeError.exit_code
+    err.print(f"[bold red]error:[/] cannot use {where}: {why}", markup=True, highlight=False)
+    err.print(
+        "fix: check that path (it must exist, be readable, and be writable where pjbuild "
+        "writes its output), or give another one",
+        markup=False,
+    )
+    return ConfigError.exit_code
 
 
 def _check_counts(args: argparse.Namespace) -> None:
@@ -742,8 +766,12 @@ def _emit(text: str, path: Path | None) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     err.print(f"[pjbuild] wrote {path}", markup=False)
 
 

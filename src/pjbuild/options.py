@@ -170,30 +170,44 @@ class ResolvedConfig:
         return dict(self.values).get(name)
 
 
-def _option_from(name: str, data: dict[str, Any]) -> Option:
-    where = f"{paths.option_schema_file()}: [{name}]"
-    typ = data.get("type")
+_OPTION_KEYS = (
+    "type", "description", "default", "min", "max", "max_select", "values", "implies",
+    "render", "managed_by", "conflicts", "sets", "upstream", "since",
+)  # fmt: skip
+
+
+def _option_from(name: str, data: Any, path: Path) -> Option:
+    where = f"{path}: [{name}]"
+    body = Table(data, path, name)
+    body.known(*_OPTION_KEYS)
+    typ = body.text("type", "")
     if typ not in TYPES:
         raise ConfigError(f"{where}: type must be one of {', '.join(TYPES)}")
     if not _IDENT.match(name):
         raise ConfigError(f"{where}: not a C identifier")
-    implies = data.get("implies", {})
+    default = body.data.get("default")
+    if isinstance(default, (dict, list)):
+        body._fail("default", "a value (true/false, a number or a string)", default)
+    sets = body.sub("sets", {})
+    for key, value in sets.data.items():
+        if isinstance(value, (dict, list)):
+            sets._fail(key, "a value (true/false, a number or a string)", value)
     option = Option(
         name=name,
         type=typ,
-        description=data.get("description", ""),
-        default=data.get("default"),
-        minimum=data.get("min"),
-        maximum=data.get("max"),
-        max_select=data.get("max_select"),
-        values=tuple(sorted((str(k), str(v)) for k, v in data.get("values", {}).items())),
-        implies=tuple(sorted((str(k), tuple(v)) for k, v in implies.items())),
-        render=bool(data.get("render", True)),
-        managed_by=data.get("managed_by", ""),
-        conflicts=tuple(data.get("conflicts", [])),
-        sets=tuple(sorted(data.get("sets", {}).items())),
-        upstream=str(data.get("upstream", "")),
-        since=str(data.get("since", "")),
+        description=body.text("description", ""),
+        default=default,
+        minimum=body.optional_int("min"),
+        maximum=body.optional_int("max"),
+        max_select=body.optional_int("max_select"),
+        values=body.pairs("values"),
+        implies=body.lists("implies"),
+        render=body.flag("render", True),
+        managed_by=body.text("managed_by", ""),
+        conflicts=body.strings("conflicts"),
+        sets=tuple(sorted(sets.data.items())),
+        upstream=body.text("upstream", ""),
+        since=body.text("since", ""),
     )
     if typ == "int" and (option.minimum is None or option.maximum is None):
         raise ConfigError(f"{where}: int options need min and max")
@@ -205,8 +219,9 @@ def _option_from(name: str, data: dict[str, Any]) -> Option:
 
 
 def load_schema(path: Path | None = None) -> Schema:
-    data = load_toml(path or paths.option_schema_file())
-    options = {name: _option_from(name, body) for name, body in sorted(data.items())}
+    path = path or paths.option_schema_file()
+    data = load_toml(path)
+    options = {name: _option_from(name, body, path) for name, body in sorted(data.items())}
     schema = Schema(options)
     for option in options.values():
         for other, value in option.sets:

@@ -32,6 +32,7 @@ from pjbuild.options import (
     render_header,
     resolve,
 )
+from pjbuild.resources_schema import CONFIGURE, load_checked
 from pjbuild.sources import (
     ResolvedSource,
     fetch,
@@ -43,7 +44,6 @@ from pjbuild.sources import (
 )
 from pjbuild.targets import Target, load_targets, resolve_target
 from pjbuild.testsuites import TestCatalog, check_suite, load_catalog
-from pjbuild.tomlload import load_toml
 from pjbuild.tree import (
     Component,
     TreeDecision,
@@ -193,7 +193,7 @@ def compute_digest(inputs: dict[str, Any]) -> str:
 
 
 def load_configure_data() -> dict[str, Any]:
-    return load_toml(paths.resources() / "configure.toml")
+    return load_checked(paths.resources() / "configure.toml", CONFIGURE)
 
 
 def tls_backend(target: Target, requested: str | None, data: dict[str, Any]) -> str:

@@ -22,12 +22,12 @@ from filelock import FileLock
 
 from pjbuild import paths
 from pjbuild.errors import BuildError, ConfigError, ToolMissingError
+from pjbuild.resources_schema import WHEEL, load_checked
 from pjbuild.targets import Target
-from pjbuild.tomlload import load_toml
 
 
 def wheel_data() -> dict[str, Any]:
-    return load_toml(paths.resources() / "wheel.toml")
+    return load_checked(paths.resources() / "wheel.toml", WHEEL)
 
 
 @dataclass(frozen=True)

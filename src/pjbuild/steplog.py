@@ -8,7 +8,33 @@ import time
 from pathlib import Path
 
 from pjbuild import procs
-from pjbuild.errors import BuildError, ToolMissingError
+from pjbuild.errors import BuildError, HomeError, ToolMissingError
+
+# what a compiler, make or tar prints when the disk it writes to is full
+DISK_FULL = ("No space left on device", "Disk quota exceeded")
+# below this, a failed step is put down to the disk: its own message may be lost, as the
+# log it would be written to is on the same disk (seen: `make[2]: write error: stdout`)
+LOW_SPACE = 16 * 1024 * 1024
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return LOW_SPACE  # cannot tell: do not guess "full"
+    return st.f_bavail * st.f_frsize
+
+
+def disk_full(output: str, *places: Path) -> str | None:
+    """Why a failed step looks like a full disk: the message in its output, or under
+    LOW_SPACE free where it wrote. None when it does not."""
+    found = next((m for m in DISK_FULL if m in output), None)
+    if found:
+        return f"'{found}' in its output"
+    low = [p for p in places if _free_bytes(p) < LOW_SPACE]
+    if low:
+        return f"{_free_bytes(low[0]) // 1024} KiB free in {low[0]}"
+    return None
 
 
 class StepLog:
@@ -25,6 +51,7 @@ class StepLog:
         """Run a command, appending its output to the log; BuildError with the tail on failure."""
         start = time.monotonic()
         self.note(f"\n### {step}: {' '.join(argv)}  (cwd {cwd})")
+        begin = self.path.stat().st_size
         with self.path.open("ab") as fh:
             try:
                 proc = procs.spawn(
@@ -47,6 +74,17 @@ class StepLog:
                 procs.release(proc)
         self.durations[step] = self.durations.get(step, 0.0) + round(time.monotonic() - start, 3)
         if proc.returncode != 0:
+            with self.path.open("rb") as fh:
+                fh.seek(begin)
+                output = fh.read().decode(errors="replace")
+            full = disk_full(output, self.path.parent, cwd)
+            if full:  # not a build problem: where the build writes is full (exit 8)
+                raise HomeError(
+                    f"{step} failed: the disk is full ({full}); log: {self.path}",
+                    hint="free space where PJBUILD_HOME is, or set PJBUILD_HOME to a folder on "
+                    "a disk with space (a build of pjproject needs about 0.5 GB), then build again",
+                    details=relevant_tail(output),
+                )
             raise BuildError(
                 f"{step} failed (exit code {proc.returncode}); log: {self.path}",
                 hint="read the lines below; `pjbuild doctor --target ...` checks the toolchain",

@@ -11,7 +11,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-from pjbuild.errors import ConfigError
+from pjbuild.errors import ConfigError, nearest
 
 
 def load_toml(path: Path) -> dict[str, Any]:
@@ -88,6 +88,25 @@ class Table:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self._fail(key, "a number", value)
         return float(value)
+
+    def optional_int(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._fail(key, "a whole number", value)
+        return int(value)
+
+    def known(self, *keys: str) -> None:
+        """Only these keys: a misspelt one (``defualt``) is an error, not a silent default."""
+        for key in self.data:
+            if key not in keys:
+                near = nearest(key, keys)
+                raise ConfigError(
+                    f"{self.path}: unknown key '{self._key(key)}'"
+                    + (f"; did you mean '{near}'?" if near else ""),
+                    hint=f"keys here: {', '.join(sorted(keys))}",
+                )
 
     def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
         value = self.data.get(key, list(default))
