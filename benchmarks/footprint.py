@@ -11,6 +11,9 @@ target), then with the target's own `strip` (Target.compilers.strip), on copies:
            them without the symbol and relocation tables an archive keeps; and "same libs":
            only the libraries the preset shares with `default` (minimal-size leaves libpjsua2,
            the C++ API, out), the like-for-like figure
+  bundled  the libraries pjproject builds from third_party/ (GSM, iLBC, speex, SRTP, WebRTC,
+           ...; upstream trees only) after `strip --strip-debug`, and libs + bundled: what a
+           build ships of pjproject's
 
 and the ratios to `default`, with the goal minimal-size <= 0.75x default (both figures).
 
@@ -78,6 +81,8 @@ def main() -> int:
                 "libs_code_ratio": perf.ratio(fp.libs_code or 0, base.libs_code or 0),
                 "libs_same_ratio": same,
                 "libs_left_out": left_out,
+                # what a build ships of pjproject's: its libraries and the bundled ones
+                "all_libs_ratio": perf.ratio(fp.libs + fp.bundled, base.libs + base.bundled),
             }
         results.append({"target": target_name, "tls": tls or "target default", "presets": rows})
 
@@ -88,6 +93,7 @@ def main() -> int:
     print(
         f"{'target':<14}{'preset':<14}{'pjsua':>10}{'x default':>11}{'libs':>10}{'x default':>11}"
         f"{'libs text+data':>16}{'x default':>11}{'same libs':>11}{'libs unstripped':>17}"
+        f"{'bundled':>10}{'libs+bundled x default':>24}"
     )
     verdicts = []
     for res in results:
@@ -97,6 +103,7 @@ def main() -> int:
                 f"{kib(row['libs']):>10}{row['libs_ratio']:>11.3f}"
                 f"{kib(row['libs_code'] or 0):>16}{row['libs_code_ratio'] or 0:>11.3f}"
                 f"{row['libs_same_ratio'] or 0:>11.3f}{kib(row['libs_unstripped']):>17}"
+                f"{kib(row['bundled']):>10}{row['all_libs_ratio'] or 0:>24.3f}"
             )
         small = res["presets"].get("minimal-size")
         if small:

@@ -694,6 +694,10 @@ class Footprint:
     # text + data of the libraries (`size`): the code and data a program can link from them,
     # without the symbol and relocation tables a static library keeps (None: no `size` tool)
     libs_code: int | None = None
+    # the libraries pjproject builds from its third_party/ folder (GSM, iLBC, speex, SRTP,
+    # WebRTC, ...: upstream trees only) after strip --strip-debug; not in `libs`
+    bundled: int = 0
+    bundled_per_lib: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -703,6 +707,20 @@ def pjproject_libs(prefix: Path) -> list[Path]:
     """pjproject's own static libraries in a prefix (not the TLS/SRTP/Opus ones merged in)."""
     lib = prefix / "lib"
     return sorted(p for p in lib.glob("libpj*") if p.suffix in (".a", ".lib") and p.is_file())
+
+
+def bundled_libs(prefix: Path) -> list[Path]:
+    """The static libraries pjproject built from third_party/ (libgsmcodec-<triplet>.a, ...):
+    named with the same -<triplet> suffix as pjproject's own (libpj-<triplet>.a), unlike the
+    dependencies merged into the prefix (libmbedtls.a, libsrtp2.a)."""
+    own = pjproject_libs(prefix)
+    suffixes = {p.name[len("libpj") :] for p in own if p.name.startswith("libpj-")}
+    lib = prefix / "lib"
+    return sorted(
+        p
+        for p in lib.glob("lib*")
+        if p.is_file() and p not in own and any(p.name.endswith(x) for x in suffixes)
+    )
 
 
 def stripped_size(path: Path, strip: str, args: tuple[str, ...]) -> int:
@@ -749,12 +767,15 @@ def footprint(prefix: Path, strip: str) -> Footprint:
     if not libs:
         raise PerfError(f"{prefix}/lib has no pjproject library")
     per_lib = {p.name: stripped_size(p, strip, ("--strip-debug",)) for p in libs}
+    bundled = {p.name: stripped_size(p, strip, ("--strip-debug",)) for p in bundled_libs(prefix)}
     return Footprint(
         pjsua=stripped_size(pjsua, strip, ("--strip-all",)),
         libs=sum(per_lib.values()),
         libs_unstripped=sum(p.stat().st_size for p in libs),
         per_lib=per_lib,
         libs_code=code_size(libs, size_tool(strip)),
+        bundled=sum(bundled.values()),
+        bundled_per_lib=bundled,
     )
 
 

@@ -241,6 +241,8 @@ def _prefix(tmp_path: Path) -> Path:
     (prefix / "lib" / "libpj-arm-unknown-linux-gnueabihf.a").write_bytes(b"a" * 400)
     (prefix / "lib" / "libpjsip-ua-arm-unknown-linux-gnueabihf.a").write_bytes(b"b" * 200)
     (prefix / "lib" / "libmbedtls.a").write_bytes(b"c" * 5000)  # a dependency: not counted
+    (prefix / "lib" / "libgsmcodec-arm-unknown-linux-gnueabihf.a").write_bytes(b"g" * 60)
+    (prefix / "lib" / "libsrtp2.a").write_bytes(b"s" * 900)  # --feature srtp: a dependency
     (prefix / "lib" / "pkgconfig").mkdir()
     return prefix
 
@@ -257,6 +259,9 @@ def test_footprint_with_a_fake_strip(tmp_path: Path) -> None:
         "libpjsip-ua-arm-unknown-linux-gnueabihf.a": 100,
     }
     assert (fp.libs, fp.libs_unstripped) == (300, 600)
+    # third_party/ libraries carry the -<triplet> suffix; dependencies do not
+    assert fp.bundled_per_lib == {"libgsmcodec-arm-unknown-linux-gnueabihf.a": 30}
+    assert fp.bundled == 30
     # copies were stripped, not the artifact's files
     assert (prefix / "bin" / "pjsua").stat().st_size == 1000
     assert [p.name for p in perf.pjproject_libs(prefix)] == list(fp.per_lib)
