@@ -16,13 +16,14 @@ from typing import Any
 
 from pjbuild import __version__, procs
 from pjbuild.cache import Cache, write_json_atomic
-from pjbuild.calltest import CallResult, CallSpec, feature_call, run_call
+from pjbuild.calltest import UPSTREAM_LOG_LEVEL, CallResult, CallSpec, feature_call, run_call
 from pjbuild.depbuild import ensure_all
 from pjbuild.deps import providing
 from pjbuild.engines import engine_for, required_tools
 from pjbuild.errors import HomeError, TestFailureError, ToolMissingError
 from pjbuild.extract import extract
 from pjbuild.manifest import file_digests, make_manifest
+from pjbuild.options import effective
 from pjbuild.patches import apply_patches
 from pjbuild.plan import BuildPlan, load_configure_data, request_to_json
 from pjbuild.repro import source_date_epoch
@@ -335,7 +336,15 @@ def codec_calls(plan: BuildPlan) -> list[CallSpec]:
     ]
     specs = load_configure_data().get("features", {})
     codecs += [specs.get(f, {}).get("call", "") for f in plan.features]
-    return [CallSpec(c, plan.features) for c in dict.fromkeys(c for c in codecs if c)]
+    level = log_level(plan)
+    return [CallSpec(c, plan.features, level) for c in dict.fromkeys(c for c in codecs if c)]
+
+
+def log_level(plan: BuildPlan) -> int:
+    """The build's compile-time PJ_LOG_MAX_LEVEL: explicit, from a PJ_CONFIG_* set, or
+    pjproject's default."""
+    value = effective(plan.schema, plan.config).get("PJ_LOG_MAX_LEVEL", UPSTREAM_LOG_LEVEL)
+    return int(value)
 
 
 def call_result(call: CallResult, target: Target, catalog: TestCatalog) -> TestResult:
@@ -370,7 +379,7 @@ def _feature_call(
     feature's codec (opus) or its first call; a call of its own when the suite made none."""
     if not plan.features or plan.tests == "none":
         return None
-    spec = feature_call(plan.features)
+    spec = feature_call(plan.features, log_level(plan))
     if calls:
         call = next((c for c in calls if c.requested == spec.codec), calls[0])
     else:

@@ -654,3 +654,48 @@ def test_minimal_size_plan_links_with_gc_sections_and_small_dependencies(home: P
     mac = make_plan(Request(target="macos-arm64", preset="minimal-size", tests="none", fetch=False))
     assert "-Wl,-dead_strip" in dict(mac.env)["LDFLAGS"].split()
     assert "--gc-sections" not in dict(mac.env)["LDFLAGS"]
+
+
+def test_a_build_that_logs_below_4_is_judged_by_its_audio(tmp_path: Path) -> None:
+    """A real caller log of a minimal-size build (PJ_LOG_MAX_LEVEL 1, host): pjsua printed its
+    menu and nothing else, so the log-based verdict said 'did not reach CONFIRMED' of a call
+    whose recordings held every tone. Such a build is judged by both recordings."""
+    from pjbuild import audio
+    from pjbuild.calltest import CALLEE_TONES, CALLER_TONES, judge
+
+    text = (CALLS / "host-minimal-size-log1-caller.log").read_text()
+    assert "CONFIRMED" not in text and "You have 1 active call" in text
+    logged, silent = CallSpec("PCMU/8000"), CallSpec("PCMU/8000", log_level=1)
+    assert judge(text, logged, 0.0, Path(".")).reason == "the call did not reach CONFIRMED"
+    good, own = tmp_path / "good.wav", tmp_path / "own.wav"
+    audio.write_tones(good, 8000, CALLER_TONES)
+    audio.write_tones(own, 8000, CALLEE_TONES)
+    heard = {"callee": audio.hear(good, CALLER_TONES), "caller": audio.hear(own, CALLEE_TONES)}
+    r = judge(text, silent, 0.0, Path("."), heard=heard)
+    assert (r.status, r.codec, r.judged_by) == ("passed", "PCMU", "audio"), r.reason
+    heard["caller"] = audio.hear(own, CALLER_TONES)  # the caller heard itself
+    r = judge(text, silent, 0.0, Path("."), heard=heard)
+    assert r.status == "failed" and "judged by its audio alone" in r.reason
+    assert r.codec == "" and r.srtp is False
+    assert judge(text, silent, 0.0, Path(".")).status == "failed"  # no recording checked
+
+
+@pytest.mark.parametrize(
+    ("preset", "sets", "level"),
+    [
+        ("default", (), 5),  # pjproject's own default (pj/config.h)
+        ("max-speed", (), 3),  # PJ_CONFIG_MAXIMUM_SPEED defines 3
+        ("minimal-size", (), 1),  # the preset's own value over the set's 0
+        ("max-speed", ("PJ_LOG_MAX_LEVEL=5",), 5),
+    ],
+)
+def test_the_calls_know_the_builds_log_level(
+    preset: str, sets: tuple[str, ...], level: int
+) -> None:
+    from pjbuild.build import codec_calls, log_level
+
+    plan = make_plan(
+        Request(target="linux-x86_64", tls="openssl", preset=preset, sets=sets, fetch=False)
+    )
+    assert log_level(plan) == level
+    assert {c.log_level for c in codec_calls(plan)} == {level}
