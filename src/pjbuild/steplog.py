@@ -82,7 +82,7 @@ class StepLog:
                 raise HomeError(
                     f"{step} failed: the disk is full ({full}); log: {self.path}",
                     hint="free space where PJBUILD_HOME is, or set PJBUILD_HOME to a folder on "
-                    "a disk with space (a build of pjproject needs about 0.5 GB), then build again",
+                    "a disk with space (`df` shows it), then build again",
                     details=relevant_tail(output),
                 )
             raise BuildError(
