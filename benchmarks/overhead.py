@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from pjbuild import perf
 from pjbuild.extract import extract
 from pjbuild.plan import Request, make_plan
 
@@ -86,4 +87,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(perf.run_benchmark(main))

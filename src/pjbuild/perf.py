@@ -796,6 +796,21 @@ def common_libs_ratio(fp: Footprint, base: Footprint) -> tuple[float | None, lis
 # --- for the benchmarks ----------------------------------------------------------------------
 
 
+def run_benchmark(main: Callable[[], int]) -> int:
+    """A benchmark's main with pjbuild's error contract: a PjbuildError (no archive in the
+    mirror, a tool missing, a failed build) is `error:` and `fix:` lines and its exit code,
+    not a traceback."""
+    try:
+        return main()
+    except PjbuildError as exc:
+        print(f"error: {exc.summary}", file=sys.stderr)
+        if exc.hint:
+            print(f"fix: {exc.hint}", file=sys.stderr)
+        if exc.details:
+            print(exc.details, file=sys.stderr)
+        return exc.exit_code
+
+
 def build_artifact(
     target: str, preset: str, tls: str | None, *, jobs: int, say: Callable[[str], None]
 ) -> tuple[Path, Target]:
