@@ -42,6 +42,7 @@ PROBE_C = r"""
 #include <pjmedia.h>
 #include <pjmedia-codec.h>
 #include <stdio.h>
+#include <string.h>
 @INCLUDES@
 /* what the media library has, found at run time: every audio codec it registers, the echo
    cancellers it can create, the resampler, SRTP's crypto suites */
@@ -76,7 +77,13 @@ static void media(void)
     }
     for (i = 0; i < PJ_ARRAY_SIZE(echo); ++i) {
         if (pjmedia_echo_create2(pool, 16000, 1, 160, 100, 0, echo[i].algo, &ec) == PJ_SUCCESS) {
-            printf("MEDIA=echo:%s\n", echo[i].name);
+            /* up to 2.16, an algorithm that is not compiled in falls back to the echo
+               suppressor and still succeeds (2.17 returns PJ_ENOTSUP): that one is not it */
+            pjmedia_echo_stat stat;
+            pj_bzero(&stat, sizeof(stat));
+            if (pjmedia_echo_get_stat(ec, &stat) != PJ_SUCCESS || !stat.name ||
+                strcmp(stat.name, "Echo suppressor") != 0)
+                printf("MEDIA=echo:%s\n", echo[i].name);
             pjmedia_echo_destroy(ec);
         }
     }
