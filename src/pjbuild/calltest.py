@@ -296,6 +296,14 @@ def _crash_line(text: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
+def _with_crash(reason: str, caller_exit: str, text: str) -> str:
+    """A failed call's reason, with how a caller that died mid-call ended and its crash line
+    (or its last line)."""
+    if reason and caller_exit and caller_exit != "exit 0":
+        return f"{reason}; the caller ended with {caller_exit}: {_crash_line(text)}"
+    return reason
+
+
 def judge(
     text: str,
     spec: CallSpec,
@@ -329,9 +337,7 @@ def judge(
             if not what.ok:
                 reason = f"the {side} did not decode what the other side played: {what.reason}"
                 break
-    if reason and caller_exit and caller_exit != "exit 0":
-        # a caller that died mid-call: say how, and its crash line (or its last line)
-        reason += f"; the caller ended with {caller_exit}: {_crash_line(text)}"
+    reason = _with_crash(reason, caller_exit, text)
     status = "failed" if reason else "passed"
     return CallResult(
         status,
@@ -371,8 +377,7 @@ def _judge_by_audio(
                 "judged by its audio alone)"
             )
             break
-    if reason and caller_exit and caller_exit != "exit 0":
-        reason += f"; the caller ended with {caller_exit}: {_crash_line(text)}"
+    reason = _with_crash(reason, caller_exit, text)
     return CallResult(
         "failed" if reason else "passed",
         reason,

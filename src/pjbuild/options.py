@@ -185,18 +185,12 @@ def _option_from(name: str, data: Any, path: Path) -> Option:
         raise ConfigError(f"{where}: type must be one of {', '.join(TYPES)}")
     if not _IDENT.match(name):
         raise ConfigError(f"{where}: not a C identifier")
-    default = body.data.get("default")
-    if isinstance(default, (dict, list)):
-        body._fail("default", "a value (true/false, a number or a string)", default)
     sets = body.sub("sets", {})
-    for key, value in sets.data.items():
-        if isinstance(value, (dict, list)):
-            sets._fail(key, "a value (true/false, a number or a string)", value)
     option = Option(
         name=name,
         type=typ,
         description=body.text("description", ""),
-        default=default,
+        default=body.scalar("default"),
         minimum=body.optional_int("min"),
         maximum=body.optional_int("max"),
         max_select=body.optional_int("max_select"),
@@ -205,7 +199,7 @@ def _option_from(name: str, data: Any, path: Path) -> Option:
         render=body.flag("render", True),
         managed_by=body.text("managed_by", ""),
         conflicts=body.strings("conflicts"),
-        sets=tuple(sorted(sets.data.items())),
+        sets=tuple(sorted((key, sets.scalar(key)) for key in sets.data)),
         upstream=body.text("upstream", ""),
         since=body.text("since", ""),
     )

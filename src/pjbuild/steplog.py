@@ -31,9 +31,10 @@ def disk_full(output: str, *places: Path) -> str | None:
     found = next((m for m in DISK_FULL if m in output), None)
     if found:
         return f"'{found}' in its output"
-    low = [p for p in places if _free_bytes(p) < LOW_SPACE]
-    if low:
-        return f"{_free_bytes(low[0]) // 1024} KiB free in {low[0]}"
+    for place in places:
+        free = _free_bytes(place)
+        if free < LOW_SPACE:
+            return f"{free // 1024} KiB free in {place}"
     return None
 
 

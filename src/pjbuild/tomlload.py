@@ -89,6 +89,14 @@ class Table:
             self._fail(key, "a number", value)
         return float(value)
 
+    def scalar(self, key: str) -> Any:
+        """A value that is not a table or a list (true/false, a number, a string), or None
+        when absent; its consumer checks it further."""
+        value = self.data.get(key)
+        if isinstance(value, (dict, list)):
+            self._fail(key, "a value (true/false, a number or a string)", value)
+        return value
+
     def optional_int(self, key: str) -> int | None:
         value = self.data.get(key)
         if value is None:
