@@ -30,7 +30,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pjbuild import perf
+# run as a script (python benchmarks/x.py): the repository root holds the benchmarks package
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import harness, sizes
 
 PRESETS = ("default", "max-speed", "minimal-size", "asterisk")
 GOAL = 0.75  # minimal-size / default
@@ -64,30 +66,30 @@ def main() -> int:
     results: list[dict[str, Any]] = []
     for name in (t.strip() for t in args.targets.split(",") if t.strip()):
         tls = args.tls or ("openssl" if name == "host" else None)
-        sizes: dict[str, perf.Footprint] = {}
+        sizes: dict[str, sizes.Footprint] = {}
         target_name = name
         for preset in presets:
-            artifact, target = perf.build_artifact(name, preset, tls, jobs=args.jobs, say=say)
+            artifact, target = harness.build_artifact(name, preset, tls, jobs=args.jobs, say=say)
             target_name = target.name
-            sizes[preset] = perf.footprint(artifact / "prefix", target.compilers.strip)
+            sizes[preset] = sizes.footprint(artifact / "prefix", target.compilers.strip)
         base = sizes["default"]
         rows = {}
         for preset, fp in sizes.items():
-            same, left_out = perf.common_libs_ratio(fp, base)
+            same, left_out = sizes.common_libs_ratio(fp, base)
             rows[preset] = {
                 **fp.to_json(),
-                "pjsua_ratio": perf.ratio(fp.pjsua, base.pjsua),
-                "libs_ratio": perf.ratio(fp.libs, base.libs),
-                "libs_code_ratio": perf.ratio(fp.libs_code or 0, base.libs_code or 0),
+                "pjsua_ratio": harness.ratio(fp.pjsua, base.pjsua),
+                "libs_ratio": harness.ratio(fp.libs, base.libs),
+                "libs_code_ratio": harness.ratio(fp.libs_code or 0, base.libs_code or 0),
                 "libs_same_ratio": same,
                 "libs_left_out": left_out,
                 # what a build ships of pjproject's: its libraries and the bundled ones
-                "all_libs_ratio": perf.ratio(fp.libs + fp.bundled, base.libs + base.bundled),
+                "all_libs_ratio": harness.ratio(fp.libs + fp.bundled, base.libs + base.bundled),
             }
         results.append({"target": target_name, "tls": tls or "target default", "presets": rows})
 
     print("stripped sizes (KiB): pjsua --strip-all, pjproject's static libraries --strip-debug")
-    print(f"machine: {perf.machine()}")
+    print(f"machine: {harness.machine()}")
     print(f"date: {started:%Y-%m-%d %H:%M %Z}")
     print()
     print(
@@ -120,9 +122,9 @@ def main() -> int:
     print()
     print("\n".join(verdicts))
     if args.json:
-        perf.write_report(args.json, started, results=results)
+        harness.write_report(args.json, started, results=results)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(perf.run_benchmark(main))
+    raise SystemExit(harness.run_benchmark(main))

@@ -20,8 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from pjbuild import perf
-from pjbuild.extract import extract
+from pjbuild.build.extract import extract
+
+# run as a script (python benchmarks/x.py): the repository root holds the benchmarks package
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import harness
 from pjbuild.plan import Request, make_plan
 
 
@@ -87,4 +90,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(perf.run_benchmark(main))
+    raise SystemExit(harness.run_benchmark(main))

@@ -36,8 +36,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pjbuild import perf
-from pjbuild.runners import runner_for
+# run as a script (python benchmarks/x.py): the repository root holds the benchmarks package
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import harness
+from pjbuild.ontarget import perf
+from pjbuild.ontarget.runners import runner_for
 
 PRESETS = ("default", "max-speed")
 
@@ -68,14 +71,16 @@ def main() -> int:
         artifacts = {}
         target = None
         for preset in PRESETS:
-            artifact, target = perf.build_artifact(
+            artifact, target = harness.build_artifact(
                 target_name, preset, tls, jobs=args.jobs, say=say
             )
             artifacts[preset] = perf.program_in(artifact)
         assert target is not None
         runner = runner_for(target)
         counts = perf.counts_for(runner, perf.FULL_COUNTS)
-        say(f"{target.name}: measuring ({runner.describe()}), load average {perf.load_average()}")
+        say(
+            f"{target.name}: measuring ({runner.describe()}), load average {harness.load_average()}"
+        )
         with tempfile.TemporaryDirectory(prefix="pjbuild-perf-") as tmp:
             done = perf.measure(
                 artifacts, runner, counts=counts, repeats=args.repeats, work=Path(tmp)
@@ -97,16 +102,16 @@ def main() -> int:
                 "counts": counts,
                 "rates": {p: {n: r.to_json() for n, r in rs.items()} for p, rs in rates.items()},
                 "ratios": {
-                    n: perf.ratio(rates["max-speed"][n].best, rates["default"][n].best)
+                    n: harness.ratio(rates["max-speed"][n].best, rates["default"][n].best)
                     for n in perf.SCENARIOS
                 },
                 "cpu_ratios": {
-                    n: perf.ratio(rates["max-speed"][n].best_cpu, rates["default"][n].best_cpu)
+                    n: harness.ratio(rates["max-speed"][n].best_cpu, rates["default"][n].best_cpu)
                     for n in perf.SCENARIOS
                 },
                 "instructions": instructions,
                 "instruction_ratios": {
-                    n: perf.ratio(instructions["max-speed"][n], instructions["default"][n])
+                    n: harness.ratio(instructions["max-speed"][n], instructions["default"][n])
                     for n in perf.SCENARIOS
                 }
                 if instructions
@@ -115,8 +120,8 @@ def main() -> int:
         )
 
     print(f"pjsip-perf, presets {' vs '.join(PRESETS)}, best of {args.repeats} runs (median)")
-    print(f"machine: {perf.machine()}")
-    print(f"date: {started:%Y-%m-%d %H:%M %Z}, load average after: {perf.load_average()}")
+    print(f"machine: {harness.machine()}")
+    print(f"date: {started:%Y-%m-%d %H:%M %Z}, load average after: {harness.load_average()}")
     for title, best, median, ratio_key in (
         ("pjsip-perf's rates (client, wall clock)", "best", "median", "ratios"),
         ("per second of the server's CPU time", "best_cpu", "median_cpu", "cpu_ratios"),
@@ -154,9 +159,9 @@ def main() -> int:
         print(f"{res['target']}: requests per run: {counts}; runner: {res['runner']}")
         print(f"  {res['conditions']}")
     if args.json:
-        perf.write_report(args.json, started, repeats=args.repeats, results=results)
+        harness.write_report(args.json, started, repeats=args.repeats, results=results)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(perf.run_benchmark(main))
+    raise SystemExit(harness.run_benchmark(main))

@@ -7,12 +7,12 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from pjbuild.deps import resolve as resolve_deps
-from pjbuild.errors import PjbuildError, ToolMissingError
+from pjbuild.core.errors import PjbuildError, ToolMissingError
+from pjbuild.inputs.deps import resolve as resolve_deps
+from pjbuild.inputs.targets import Target
+from pjbuild.inputs.tree import header_available, load_components
+from pjbuild.ontarget.runners import emulator_too_old
 from pjbuild.plan import load_configure_data, tls_backend
-from pjbuild.runners import emulator_too_old
-from pjbuild.targets import Target
-from pjbuild.tree import header_available, load_components
 
 
 @dataclass(frozen=True)
@@ -160,8 +160,8 @@ def multiarch_setup(packages: list[str], enabled: list[str]) -> list[list[str]]:
 
 def wheel_requirements(target: Target) -> list[Requirement]:
     """What `pjbuild wheel` needs: its Python tools, sipp (tests), the target's Python root."""
-    from pjbuild.pyroot import target_python, wheel_data
-    from pjbuild.wheel import find_tool, repair_spec
+    from pjbuild.wheel.build import find_tool, repair_spec
+    from pjbuild.wheel.pyroot import target_python, wheel_data
 
     data = wheel_data()
     tools = [*data["tools"], *repair_spec(target.os, data).get("tools", {})]

@@ -11,12 +11,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pjbuild import paths
-from pjbuild.build import BuildOptions, run_build
-from pjbuild.errors import PjbuildError
+from pjbuild.build.run import BuildOptions, run_build
+from pjbuild.core import paths
+from pjbuild.core.errors import PjbuildError
+from pjbuild.inputs.targets import Target
+from pjbuild.inputs.testsuites import CALL_PROGRAM
+from pjbuild.ontarget.testsuites import TestResult
 from pjbuild.plan import Request, make_plan
-from pjbuild.targets import Target
-from pjbuild.testsuites import CALL_PROGRAM, TestResult
 
 Say = Callable[[str], None]
 TEST_KEYS = ("passed", "failed", "skipped", "known", "flaky")
@@ -54,8 +55,8 @@ def lib_size(prefix: Path) -> int:
 
 def measure_perf(target: Target, artifact: Path, say: Say) -> dict[str, Any]:
     """The matrix's short pjsip-perf measurement through the target's runner (one run each)."""
-    from pjbuild import perf
-    from pjbuild.runners import runner_for
+    from pjbuild.ontarget import perf
+    from pjbuild.ontarget.runners import runner_for
 
     runner = runner_for(target)
     work = paths.home() / "perf" / f"{target.name}-{artifact.name}"

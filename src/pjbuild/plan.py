@@ -14,11 +14,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pjbuild import __version__, msbuild, paths, repro
-from pjbuild.deps import DepChoice, pkg_config_dirs, providing
-from pjbuild.deps import resolve as resolve_deps
-from pjbuild.errors import ConfigError, unknown
-from pjbuild.options import (
+from pjbuild import __version__
+from pjbuild.core import paths
+from pjbuild.core.errors import ConfigError, unknown
+from pjbuild.core.schema import CONFIGURE, load_checked
+from pjbuild.inputs import msbuild, repro
+from pjbuild.inputs.deps import DepChoice, pkg_config_dirs, providing
+from pjbuild.inputs.deps import resolve as resolve_deps
+from pjbuild.inputs.options import (
     Preset,
     ResolvedConfig,
     Schema,
@@ -32,8 +35,7 @@ from pjbuild.options import (
     render_header,
     resolve,
 )
-from pjbuild.resources_schema import CONFIGURE, load_checked
-from pjbuild.sources import (
+from pjbuild.inputs.sources import (
     ResolvedSource,
     fetch,
     from_user,
@@ -42,9 +44,9 @@ from pjbuild.sources import (
     release_at_least,
     select_version,
 )
-from pjbuild.targets import Target, load_targets, resolve_target
-from pjbuild.testsuites import TestCatalog, check_suite, load_catalog
-from pjbuild.tree import (
+from pjbuild.inputs.targets import Target, load_targets, resolve_target
+from pjbuild.inputs.testsuites import TestCatalog, check_suite, load_catalog
+from pjbuild.inputs.tree import (
     Component,
     TreeDecision,
     decide,

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild.calltest import CallSpec, run_call
-from pjbuild.runners import PrefixRunner
+from pjbuild.ontarget.calltest import CallSpec, run_call
+from pjbuild.ontarget.runners import PrefixRunner
 
 from .conftest import Pjbuild
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pjbuild.sources import load_versions
+from pjbuild.inputs.sources import load_versions
 
 from .conftest import Pjbuild, pkg_config_flags
 

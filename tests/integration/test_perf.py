@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild import perf
-from pjbuild.runners import runner_for
-from pjbuild.targets import load_targets
+from pjbuild.inputs.targets import load_targets
+from pjbuild.ontarget import perf
+from pjbuild.ontarget.runners import runner_for
 
 from .conftest import Pjbuild
 

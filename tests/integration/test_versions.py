@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pjbuild.sources import load_versions
+from pjbuild.inputs.sources import load_versions
 
 from .conftest import Pjbuild
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from pjbuild.pyroot import target_python
-from pjbuild.targets import load_targets, resolve_target
-from pjbuild.wheeltest import call_test, install_wheel, make_cert, sipp_uas
+from pjbuild.inputs.targets import load_targets, resolve_target
+from pjbuild.wheel.pyroot import target_python
+from pjbuild.wheel.test import call_test, install_wheel, make_cert, sipp_uas
 
 from .conftest import Pjbuild
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild import audio
+from pjbuild.ontarget import audio
 
 
 def _samples(path: Path) -> tuple[int, list[int]]:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pjbuild.ci import ci_data, github_workflow, summary_markdown
+from pjbuild.ci.workflow import ci_data, github_workflow, summary_markdown
 from pjbuild.cli import main
-from pjbuild.targets import load_targets
+from pjbuild.inputs.targets import load_targets
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / ".github" / "workflows" / "pjbuild.yml"

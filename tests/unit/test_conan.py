@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild.conan import CreateArgs, create_command, overrides_option, profile_text
-from pjbuild.errors import ConfigError
+from pjbuild.conan.recipe import CreateArgs, create_command, overrides_option, profile_text
+from pjbuild.core.errors import ConfigError
+from pjbuild.inputs.targets import load_targets, resolve_target
 from pjbuild.plan import Request, make_plan
-from pjbuild.targets import load_targets, resolve_target
 
 
 def _target(name: str):  # type: ignore[no-untyped-def]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from pjbuild.inputs.targets import load_targets
 from pjbuild.matrix import MatrixEntry, to_json, to_markdown
+from pjbuild.ontarget.runners import runner_for
 from pjbuild.plan import Request, make_plan
-from pjbuild.runners import runner_for
-from pjbuild.targets import load_targets
 
 TARGETS = load_targets()
 ISSUE_TARGETS = [
@@ -137,7 +137,7 @@ def test_matrix_json_shape_and_markdown() -> None:
 
 def test_matrix_lists_a_flaky_call_beside_flaky_tests() -> None:
     from pjbuild.matrix import flaky_items
-    from pjbuild.testsuites import TestResult
+    from pjbuild.ontarget.testsuites import TestResult
 
     results = [
         TestResult(

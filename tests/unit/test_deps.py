@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild import depbuild
-from pjbuild.calltest import CallSpec
-from pjbuild.deps import DepRecipe, load_recipes, parse_recipe, source_digest
+from pjbuild.build.run import deps as depbuild
+from pjbuild.core.errors import BuildError, ConfigError, SourceError
 from pjbuild.doctor import multiarch_setup
-from pjbuild.errors import BuildError, ConfigError, SourceError
+from pjbuild.inputs.deps import DepRecipe, load_recipes, parse_recipe, source_digest
+from pjbuild.inputs.sources import SourceVersion, sha256_file
+from pjbuild.inputs.targets import load_targets
+from pjbuild.ontarget.calltest import CallSpec
+from pjbuild.ontarget.probe import probe_source
 from pjbuild.plan import Request, make_plan
-from pjbuild.sources import SourceVersion, sha256_file
-from pjbuild.targets import load_targets
-from pjbuild.verify import probe_source
 from tests.conftest import SHARED_SOURCES
 
 TARGETS = load_targets()
@@ -233,7 +233,7 @@ header = "tiny/tiny.h"
 
 
 def _choice(recipe: DepRecipe, cflags: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
-    from pjbuild.deps import choose
+    from pjbuild.inputs.deps import choose
 
     return choose(TARGETS["linux-x86_64"], recipe, "source", "gcc", cflags=cflags)
 
@@ -304,7 +304,7 @@ SRTP_PCMU = CallSpec("PCMU/8000", ("srtp",))
 
 
 def test_call_verdict_passes_on_a_real_srtp_opus_call() -> None:
-    from pjbuild.calltest import judge
+    from pjbuild.ontarget.calltest import judge
 
     text = (CALLS / "mips-srtp-opus-caller.log").read_text()
     r = judge(text, SRTP_OPUS, 0.0, Path("."))
@@ -313,7 +313,7 @@ def test_call_verdict_passes_on_a_real_srtp_opus_call() -> None:
 
 def test_call_verdict_fails_when_media_cannot_start() -> None:
     """First run of the feature: Opus at 48 kHz with an 8 kHz bridge and no resampler -> 488."""
-    from pjbuild.calltest import judge
+    from pjbuild.ontarget.calltest import judge
 
     text = (CALLS / "mips-opus-no-resampler-488-caller.log").read_text()
     r = judge(text, SRTP_OPUS, 0.0, Path("."))
@@ -325,7 +325,7 @@ def test_call_verdict_fails_when_media_cannot_start() -> None:
 
 
 def test_call_verdict_checks_each_feature() -> None:
-    from pjbuild.calltest import judge
+    from pjbuild.ontarget.calltest import judge
 
     text = (CALLS / "mips-srtp-opus-caller.log").read_text()
     no_crypto = text.replace("a=crypto:", "a=x-removed:")
@@ -343,8 +343,8 @@ def test_call_verdict_checks_each_feature() -> None:
 
 
 def test_call_verdict_needs_both_sides_to_decode_the_others_tones(tmp_path: Path) -> None:
-    from pjbuild import audio
-    from pjbuild.calltest import CALLEE_TONES, CALLER_TONES, judge
+    from pjbuild.ontarget import audio
+    from pjbuild.ontarget.calltest import CALLEE_TONES, CALLER_TONES, judge
 
     text = (CALLS / "mips-srtp-opus-caller.log").read_text()
     good = tmp_path / "good.wav"
@@ -363,7 +363,7 @@ def test_call_verdict_needs_both_sides_to_decode_the_others_tones(tmp_path: Path
 def test_call_verdict_names_the_crash_of_a_caller_that_died() -> None:
     """A real caller log from qemu-arm (the race patch 0011 fixes): pjsua asserted right after
     CONFIRMED; its handler printed on stderr, which now lands in the log, and exited 1."""
-    from pjbuild.calltest import judge
+    from pjbuild.ontarget.calltest import judge
 
     text = (CALLS / "armhf-srtp-opus-assert-caller.log").read_text()
     r = judge(text, SRTP_OPUS, 0.0, Path("."), caller_exit="exit 1")
@@ -390,7 +390,7 @@ def test_call_verdict_names_the_crash_of_a_caller_that_died() -> None:
 
 
 def test_exit_text_names_signals_and_pjbuilds_own_kill() -> None:
-    from pjbuild.calltest import exit_text
+    from pjbuild.ontarget.calltest import exit_text
 
     assert exit_text(0, False) == "exit 0"
     assert exit_text(1, False) == "exit 1"
@@ -401,7 +401,7 @@ def test_exit_text_names_signals_and_pjbuilds_own_kill() -> None:
 
 def test_pjsua_keeps_stderr_for_crash_reports() -> None:
     """--no-stderr sent stderr to /dev/null, and with it the assertion that CI hit."""
-    from pjbuild.calltest import pjsua_args
+    from pjbuild.ontarget.calltest import pjsua_args
 
     args = pjsua_args(5060, SRTP_OPUS, "caller")
     assert "--no-stderr" not in args
@@ -414,7 +414,7 @@ def test_pjsua_keeps_stderr_for_crash_reports() -> None:
 
 def _scripted_calls(monkeypatch: pytest.MonkeyPatch, statuses: list[str]) -> list[int]:
     """Replace the real call by a script of outcomes; each attempt writes its own logs."""
-    from pjbuild import calltest
+    from pjbuild.ontarget import calltest
 
     made: list[int] = []
 
@@ -436,7 +436,7 @@ def _scripted_calls(monkeypatch: pytest.MonkeyPatch, statuses: list[str]) -> lis
 def test_a_failed_call_is_made_again_and_reported_flaky(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pjbuild import calltest
+    from pjbuild.ontarget import calltest
 
     made = _scripted_calls(monkeypatch, ["failed", "passed"])
     r = calltest.run_call(Path("pjsua"), None, OPUS, tmp_path / "w", tmp_path / "logs")  # type: ignore[arg-type]
@@ -455,7 +455,7 @@ def test_a_failed_call_is_made_again_and_reported_flaky(
 def test_a_call_that_fails_twice_fails_with_both_reasons(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pjbuild import calltest
+    from pjbuild.ontarget import calltest
 
     made = _scripted_calls(monkeypatch, ["failed", "failed", "passed"])
     r = calltest.run_call(Path("pjsua"), None, OPUS, tmp_path / "w", tmp_path / "logs")  # type: ignore[arg-type]
@@ -467,7 +467,7 @@ def test_a_call_that_fails_twice_fails_with_both_reasons(
 def test_each_failed_attempt_keeps_its_own_logs(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pjbuild import calltest
+    from pjbuild.ontarget import calltest
 
     made = _scripted_calls(monkeypatch, ["failed", "failed", "passed"])
     logs = tmp_path / "logs"
@@ -488,7 +488,7 @@ def test_each_failed_attempt_keeps_its_own_logs(
 
 
 def test_retries_zero_makes_the_call_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from pjbuild import calltest
+    from pjbuild.ontarget import calltest
 
     made = _scripted_calls(monkeypatch, ["failed", "passed"])
     logs = tmp_path / "logs"
@@ -498,7 +498,7 @@ def test_retries_zero_makes_the_call_once(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 def test_a_call_that_passes_is_made_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from pjbuild import calltest
+    from pjbuild.ontarget import calltest
 
     made = _scripted_calls(monkeypatch, ["passed"])
     r = calltest.run_call(Path("pjsua"), None, OPUS, tmp_path / "w", tmp_path / "logs")  # type: ignore[arg-type]
@@ -507,7 +507,7 @@ def test_a_call_that_passes_is_made_once(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def test_call_arguments_come_from_the_feature_data() -> None:
-    from pjbuild.calltest import feature_call, pjsua_args
+    from pjbuild.ontarget.calltest import feature_call, pjsua_args
 
     plain = pjsua_args(5060, CallSpec("GSM/8000"), "callee")
     assert "--clock-rate=8000" in plain and "--use-srtp=2" not in plain
@@ -528,8 +528,8 @@ def test_known_failures_can_hold_for_one_tls_backend_only() -> None:
 
 
 def test_configure_dropping_a_feature_is_caught(home: Path, tmp_path: Path) -> None:
-    from pjbuild.errors import VerificationError
-    from pjbuild.verify import check_configured_features
+    from pjbuild.core.errors import VerificationError
+    from pjbuild.ontarget.probe import check_configured_features
 
     plan = make_plan(Request(target="linux-armhf", tls="none", features=("opus",), tests="none"))
     auto = tmp_path / "pjmedia" / "include" / "pjmedia-codec" / "config_auto.h"
@@ -660,8 +660,8 @@ def test_a_build_that_logs_below_4_is_judged_by_its_audio(tmp_path: Path) -> Non
     """A real caller log of a minimal-size build (PJ_LOG_MAX_LEVEL 1, host): pjsua printed its
     menu and nothing else, so the log-based verdict said 'did not reach CONFIRMED' of a call
     whose recordings held every tone. Such a build is judged by both recordings."""
-    from pjbuild import audio
-    from pjbuild.calltest import CALLEE_TONES, CALLER_TONES, judge
+    from pjbuild.ontarget import audio
+    from pjbuild.ontarget.calltest import CALLEE_TONES, CALLER_TONES, judge
 
     text = (CALLS / "host-minimal-size-log1-caller.log").read_text()
     assert "CONFIRMED" not in text and "You have 1 active call" in text
@@ -692,7 +692,7 @@ def test_a_build_that_logs_below_4_is_judged_by_its_audio(tmp_path: Path) -> Non
 def test_the_calls_know_the_builds_log_level(
     preset: str, sets: tuple[str, ...], level: int
 ) -> None:
-    from pjbuild.build import codec_calls, log_level
+    from pjbuild.build.run import codec_calls, log_level
 
     plan = make_plan(
         Request(target="linux-x86_64", tls="openssl", preset=preset, sets=sets, fetch=False)

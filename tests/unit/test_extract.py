@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild.errors import SourceError
-from pjbuild.extract import extract
+from pjbuild.build.extract import extract
+from pjbuild.core.errors import SourceError
 
 Member = tuple[tarfile.TarInfo, bytes | None]
 

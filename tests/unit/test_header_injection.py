@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from pjbuild.errors import ConfigError
-from pjbuild.options import (
+from pjbuild.core.errors import ConfigError
+from pjbuild.inputs.options import (
     header_text_problem,
     load_presets,
     load_schema,

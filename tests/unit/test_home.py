@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild.errors import SourceError
-from pjbuild.sources import load_versions
-from pjbuild.tree import scan_archive
+from pjbuild.core.errors import SourceError
+from pjbuild.inputs.sources import load_versions
+from pjbuild.inputs.tree import scan_archive
 
 from ..conftest import SHARED_SOURCES
 

@@ -15,18 +15,19 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from pjbuild import msbuild
-from pjbuild.ci import matrix_entries
+from pjbuild.ci.workflow import matrix_entries
+from pjbuild.core.errors import BuildError, ConfigError
+from pjbuild.core.steplog import StepLog
 from pjbuild.engines import required_tools
 from pjbuild.engines.msbuild import MSBuildEngine, run_env
-from pjbuild.errors import BuildError, ConfigError
+from pjbuild.inputs import msbuild
+from pjbuild.inputs.sources import load_versions
+from pjbuild.inputs.targets import load_targets
+from pjbuild.inputs.testsuites import load_catalog
+from pjbuild.inputs.tree import scan_archive
+from pjbuild.ontarget.probe import probe_argv
+from pjbuild.ontarget.testsuites import collect_test_tree
 from pjbuild.plan import Request, make_plan
-from pjbuild.sources import load_versions
-from pjbuild.steplog import StepLog
-from pjbuild.targets import load_targets
-from pjbuild.testsuites import collect_test_tree, load_catalog
-from pjbuild.tree import scan_archive
-from pjbuild.verify import probe_argv
 from tests.conftest import SHARED_SOURCES
 
 MSVC = ("windows-msvc-x64", "windows-msvc-x86", "windows-msvc-arm64")
@@ -313,7 +314,7 @@ def test_ci_puts_msvc_and_macos_on_their_runners() -> None:
 
 
 def test_wheel_repair_tool_per_os(tmp_path: Path) -> None:
-    from pjbuild.wheel import repair_command
+    from pjbuild.wheel.build import repair_command
 
     wheel, out = tmp_path / "w.whl", tmp_path / "out"
     assert Path(repair_command("linux", wheel, out)[0]).name == "auditwheel"
@@ -325,7 +326,7 @@ def test_wheel_repair_tool_per_os(tmp_path: Path) -> None:
 
 
 def test_conan_profile_of_msvc(home: Path) -> None:
-    from pjbuild.conan import profile_text
+    from pjbuild.conan.recipe import profile_text
 
     target = load_targets()["windows-msvc-x64"]
     text = profile_text(target, make_plan(Request(target=target.name, fetch=False)))
@@ -353,8 +354,8 @@ def test_cli_dep_prefix_and_no_fetch(home: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_build_elsewhere_is_refused_before_anything_runs(home: Path) -> None:
-    from pjbuild.build import BuildOptions, run_build
-    from pjbuild.errors import ToolMissingError
+    from pjbuild.build.run import BuildOptions, run_build
+    from pjbuild.core.errors import ToolMissingError
     from pjbuild.matrix import build_one
 
     plan = make_plan(Request(target="macos-arm64", fetch=False))

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pjbuild.errors import ConfigError
-from pjbuild.options import (
+from pjbuild.core.errors import ConfigError
+from pjbuild.inputs.options import (
     configure_args,
     load_presets,
     load_schema,

@@ -38,7 +38,7 @@ def test_wheel_ships_data_folders(tmp_path: Path) -> None:
     # unpacked elsewhere, the package resolves its data from inside itself
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = "import pjbuild.paths as p; print(p.data_root())"
+    code = "import pjbuild.core.paths as p; print(p.data_root())"
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,

@@ -10,10 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from benchmarks import harness, sizes
 
-from pjbuild import perf
 from pjbuild.matrix import MatrixEntry, to_json, to_markdown
-from pjbuild.runners import PrefixRunner
+from pjbuild.ontarget import perf
+from pjbuild.ontarget.runners import PrefixRunner
 
 NATIVE = PrefixRunner(kind="native", prefix=(), env=())
 QEMU = PrefixRunner(kind="qemu", prefix=("qemu-arm", "-L", "/x"), env=(), timeout_factor=3.0)
@@ -252,7 +253,7 @@ def test_footprint_with_a_fake_strip(tmp_path: Path) -> None:
     strip.write_text(FAKE_STRIP)
     strip.chmod(0o755)
     prefix = _prefix(tmp_path)
-    fp = perf.footprint(prefix, str(strip))
+    fp = sizes.footprint(prefix, str(strip))
     assert fp.pjsua == 10
     assert fp.per_lib == {
         "libpj-arm-unknown-linux-gnueabihf.a": 200,
@@ -264,31 +265,31 @@ def test_footprint_with_a_fake_strip(tmp_path: Path) -> None:
     assert fp.bundled == 30
     # copies were stripped, not the artifact's files
     assert (prefix / "bin" / "pjsua").stat().st_size == 1000
-    assert [p.name for p in perf.pjproject_libs(prefix)] == list(fp.per_lib)
+    assert [p.name for p in sizes.pjproject_libs(prefix)] == list(fp.per_lib)
 
 
 def test_common_libs_ratio_compares_like_for_like() -> None:
-    base = perf.Footprint(
+    base = sizes.Footprint(
         pjsua=0, libs=1000, libs_unstripped=0, per_lib={"libpj-x.a": 300, "libpjsua2-x.a": 700}
     )
-    small = perf.Footprint(pjsua=0, libs=240, libs_unstripped=0, per_lib={"libpj-x.a": 240})
-    assert perf.ratio(small.libs, base.libs) == 0.24  # what each ships
-    assert perf.common_libs_ratio(small, base) == (0.8, ["libpjsua2-x.a"])
-    assert perf.common_libs_ratio(base, base) == (1.0, [])
+    small = sizes.Footprint(pjsua=0, libs=240, libs_unstripped=0, per_lib={"libpj-x.a": 240})
+    assert harness.ratio(small.libs, base.libs) == 0.24  # what each ships
+    assert sizes.common_libs_ratio(small, base) == (0.8, ["libpjsua2-x.a"])
+    assert sizes.common_libs_ratio(base, base) == (1.0, [])
 
 
 def test_footprint_errors(tmp_path: Path) -> None:
     prefix = _prefix(tmp_path)
     with pytest.raises(perf.ToolMissingError):
-        perf.footprint(prefix, "no-such-strip-tool")
+        sizes.footprint(prefix, "no-such-strip-tool")
     failing = tmp_path / "bad-strip"
     failing.write_text("#!/bin/sh\necho 'file format not recognized' >&2\nexit 1\n")
     failing.chmod(0o755)
     with pytest.raises(perf.PerfError, match="failed"):
-        perf.footprint(prefix, str(failing))
+        sizes.footprint(prefix, str(failing))
     (prefix / "bin" / "pjsua").unlink()
     with pytest.raises(perf.PerfError, match="no bin/pjsua"):
-        perf.footprint(prefix, str(failing))
+        sizes.footprint(prefix, str(failing))
 
 
 @pytest.mark.skipif(not (shutil.which("cc") and shutil.which("strip")), reason="needs cc, strip")
@@ -297,14 +298,14 @@ def test_real_strip_shrinks_a_small_program(tmp_path: Path) -> None:
     src.write_text("int main(void) { return 0; }\n")
     exe = tmp_path / "hello"
     subprocess.run(["cc", "-g", "-o", str(exe), str(src)], check=True)
-    stripped = perf.stripped_size(exe, "strip", ("--strip-all",))
+    stripped = sizes.stripped_size(exe, "strip", ("--strip-all",))
     assert 0 < stripped < exe.stat().st_size
 
 
 def test_size_tool_and_code_size(tmp_path: Path) -> None:
-    assert perf.size_tool("arm-linux-gnueabihf-strip") == "arm-linux-gnueabihf-size"
-    assert perf.size_tool("strip") == "size"
-    assert perf.size_tool("llvm-objcopy") == "size"
+    assert sizes.size_tool("arm-linux-gnueabihf-strip") == "arm-linux-gnueabihf-size"
+    assert sizes.size_tool("strip") == "size"
+    assert sizes.size_tool("llvm-objcopy") == "size"
     fake = tmp_path / "fake-size"
     fake.write_text(
         "#!/bin/sh\n"
@@ -313,15 +314,15 @@ def test_size_tool_and_code_size(tmp_path: Path) -> None:
         "printf '    300\\t     40\\t      8\\t    348\\t    15c\\t(TOTALS)\\n'\n"
     )
     fake.chmod(0o755)
-    assert perf.code_size([tmp_path / "libx.a"], str(fake)) == 340
-    assert perf.code_size([], str(fake)) is None
-    assert perf.code_size([tmp_path / "libx.a"], "no-such-size-tool") is None
+    assert sizes.code_size([tmp_path / "libx.a"], str(fake)) == 340
+    assert sizes.code_size([], str(fake)) is None
+    assert sizes.code_size([tmp_path / "libx.a"], "no-such-size-tool") is None
 
 
 def test_ratio() -> None:
-    assert perf.ratio(75, 100) == 0.75
-    assert perf.ratio(1, 3) == 0.333
-    assert perf.ratio(5, 0) is None
+    assert harness.ratio(75, 100) == 0.75
+    assert harness.ratio(1, 3) == 0.333
+    assert harness.ratio(5, 0) is None
 
 
 # --- the matrix report -----------------------------------------------------------------------

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pjbuild.report import TABLE_BEGIN, TABLE_END, targets_markdown
-from pjbuild.targets import load_targets
+from pjbuild.cli.targets import TABLE_BEGIN, TABLE_END, targets_markdown
+from pjbuild.inputs.targets import load_targets
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ def test_readme_target_table_matches_toolchains() -> None:
 
 
 def test_readme_versions_table_matches_the_versions_table(home: Path) -> None:
-    from pjbuild import versions
+    from pjbuild.inputs import versions
 
     text = (REPO / "README.md").read_text()
     section = text.split(versions.TABLE_BEGIN, 1)[1].split(versions.TABLE_END, 1)[0].strip()
@@ -44,7 +44,7 @@ def test_readme_patch_table_lists_every_patch_once() -> None:
     """One row per patch file the versions table applies, in one unbroken table."""
     import re
 
-    from pjbuild.sources import load_versions
+    from pjbuild.inputs.sources import load_versions
 
     text = (REPO / "README.md").read_text()
     rows = re.findall(r"^\| `(\d{4}-[^`]+\.patch)` \|", text, flags=re.M)

@@ -18,13 +18,14 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from pjbuild import procs, repro
-from pjbuild.cache import Cache, gc, write_json_atomic
+from pjbuild.build.cache import Cache, gc, write_json_atomic
+from pjbuild.build.repro import compare, load_manifest
+from pjbuild.build.sbom import make_sbom, summary
 from pjbuild.cli import main, parse_size
-from pjbuild.errors import ConfigError
+from pjbuild.core import procs
+from pjbuild.core.errors import ConfigError
+from pjbuild.inputs import repro
 from pjbuild.plan import Request, make_plan, request_from_json, request_to_json
-from pjbuild.reproduce import compare, load_manifest
-from pjbuild.sbom import make_sbom, summary
 
 
 def test_plan_maps_the_home_out_of_compiled_paths(home: Path) -> None:
@@ -38,8 +39,8 @@ def test_plan_maps_the_home_out_of_compiled_paths(home: Path) -> None:
 def _compile_with_ccache(home: Path, digest: str, ccache_dir: Path) -> tuple[bytes, str]:
     """pjproject's way of compiling (relative source path, -g, under home/work/<digest>/src)
     through the engine's environment; the object's bytes and ccache's verdict."""
+    from pjbuild.core.steplog import StepLog
     from pjbuild.engines.autotools import AutotoolsEngine
-    from pjbuild.steplog import StepLog
 
     src = home / "work" / digest / "src"
     (src / "build").mkdir(parents=True)
@@ -69,8 +70,8 @@ def test_objects_do_not_name_the_work_folder_even_from_ccache(home: Path, tmp_pa
 
 
 def test_the_tree_map_comes_after_the_home_map(home: Path) -> None:
+    from pjbuild.core.steplog import StepLog
     from pjbuild.engines.autotools import AutotoolsEngine
-    from pjbuild.steplog import StepLog
 
     plan = make_plan(Request(target="linux-armhf", tls="mbedtls", fetch=False))
     tree = home / "work" / plan.digest / "src"
@@ -335,7 +336,7 @@ def test_a_step_that_cannot_be_recorded_is_stopped(
     failed, and the temp record stayed. A full disk is simulated (os.replace raises ENOSPC)."""
     import errno
 
-    from pjbuild.errors import HomeError
+    from pjbuild.core.errors import HomeError
 
     def full(*_args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -410,7 +411,7 @@ def test_gc_leaves_the_trash_of_a_swap_in_progress(tmp_path: Path) -> None:
 def test_an_artifact_in_use_is_kept_by_gc_keep(tmp_path: Path) -> None:
     """Issue 18: `pjbuild wheel` read an artifact that `gc --keep` could delete meanwhile;
     the wheel holds it through Cache.using."""
-    from pjbuild.errors import BuildError
+    from pjbuild.core.errors import BuildError
 
     cache = Cache(tmp_path / "home")
     _artifact(cache, "wheeled", 10, time.time() - 100)

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from pjbuild import paths
-from pjbuild.errors import ConfigError
-from pjbuild.options import load_schema
-from pjbuild.resources_schema import CI, CONFIGURE, WHEEL, Shape, check, load_checked
-from pjbuild.tomlload import Table, load_toml
+from pjbuild.core import paths
+from pjbuild.core.errors import ConfigError
+from pjbuild.core.schema import CI, CONFIGURE, WHEEL, Shape, check, load_checked
+from pjbuild.core.tomlload import Table, load_toml
+from pjbuild.inputs.options import load_schema
 
 FILES = {"configure.toml": CONFIGURE, "ci.toml": CI, "wheel.toml": WHEEL}
 

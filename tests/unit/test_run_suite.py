@@ -9,9 +9,10 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from pjbuild.runners import PrefixRunner
-from pjbuild.targets import load_targets
-from pjbuild.testsuites import Program, Suite, TestCatalog, TestTree, run_suite
+from pjbuild.inputs.targets import load_targets
+from pjbuild.inputs.testsuites import Program, Suite, TestCatalog
+from pjbuild.ontarget.runners import PrefixRunner
+from pjbuild.ontarget.testsuites import TestTree, run_suite
 
 SCRIPT = r"""#!/bin/sh
 if [ "$1" = "--list" ]; then
@@ -110,7 +111,7 @@ echo "12:00:00.002 test Looks like everything is okay!"
 
 
 def _do_test_tree(tmp_path: Path) -> tuple[TestTree, TestCatalog]:
-    from pjbuild.testsuites import Harness
+    from pjbuild.inputs.testsuites import Harness
 
     bin_dir = tmp_path / "tree" / "pjlib" / "bin"
     bin_dir.mkdir(parents=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pjbuild.runners import PrefixRunner, runner_for
-from pjbuild.targets import load_targets
+from pjbuild.inputs.targets import load_targets
+from pjbuild.ontarget.runners import PrefixRunner, runner_for
 
 
 def test_native_runner_runs_and_captures(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild import paths
-from pjbuild.errors import ConfigError, SourceError
-from pjbuild.extract import extract
-from pjbuild.sources import (
+from pjbuild.build.extract import extract
+from pjbuild.core import paths
+from pjbuild.core.errors import ConfigError, SourceError
+from pjbuild.inputs.sources import (
     fetch,
     find_local,
     load_versions,
@@ -184,14 +184,14 @@ def test_data_folders_are_found() -> None:
 
 
 def test_user_source_with_pinned_name_is_verified(home: Path) -> None:
-    from pjbuild.sources import from_user
+    from pjbuild.inputs.sources import from_user
 
     got = from_user(str(SHARED_SOURCES / "pjproject-2.17-dfsg.tar.xz"), load_versions())
     assert got.version.version == "2.17-dfsg" and got.origin == "user"
 
 
 def test_user_source_unpinned_records_digest(home: Path, tmp_path: Path) -> None:
-    from pjbuild.sources import from_user
+    from pjbuild.inputs.sources import from_user
 
     arc = _tar(tmp_path / "pjproject-9.9.tar.gz", [_file("pjproject-9.9/README")])
     got = from_user(str(arc), load_versions())

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild.errors import ConfigError
-from pjbuild.targets import load_targets, parse_target, resolve_target
+from pjbuild.core.errors import ConfigError
+from pjbuild.inputs.targets import load_targets, parse_target, resolve_target
 
 HOST_FILE = Path(__file__).resolve().parents[2] / "toolchains" / "linux-x86_64.toml"
 
@@ -126,7 +126,7 @@ def test_a_wrong_type_names_the_file_the_key_and_the_type(
 
 
 def test_a_wrong_type_in_a_preset_is_named(tmp_path: Path) -> None:
-    from pjbuild.options import load_presets, load_schema
+    from pjbuild.inputs.options import load_presets, load_schema
 
     (tmp_path / "board.toml").write_text('description = "x"\ncflags = "-O2"\n')
     with pytest.raises(ConfigError, match=r"board\.toml: cflags: expected a list of strings"):
@@ -139,9 +139,9 @@ def test_a_wrong_type_in_a_preset_is_named(tmp_path: Path) -> None:
 
 def test_a_wrong_type_in_a_recipe_or_the_suites_is_named(tmp_path: Path) -> None:
     """The typed loader reads the dependency recipes and testsuites.toml too."""
-    from pjbuild.deps import deps_dir, parse_recipe
-    from pjbuild.paths import resources
-    from pjbuild.testsuites import load_catalog
+    from pjbuild.core.paths import resources
+    from pjbuild.inputs.deps import deps_dir, parse_recipe
+    from pjbuild.inputs.testsuites import load_catalog
 
     recipe = (deps_dir() / "opus.toml").read_text()
     assert "[source]" in recipe

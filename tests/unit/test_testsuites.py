@@ -2,15 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pjbuild.runners import Completed
-from pjbuild.targets import load_targets
-from pjbuild.testsuites import (
-    _judge,
-    load_catalog,
-    parse_config,
-    parse_list,
-    parse_results,
-)
+from pjbuild.inputs.targets import load_targets
+from pjbuild.inputs.testsuites import load_catalog
+from pjbuild.ontarget.runners import Completed
+from pjbuild.ontarget.testsuites import _judge, parse_config, parse_list, parse_results
 
 CATALOG = load_catalog()
 HOST = load_targets()["linux-x86_64"]

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from pjbuild.errors import ConfigError
-from pjbuild.options import load_schema
-from pjbuild.targets import load_targets
-from pjbuild.tree import Component, decide, header_available
+from pjbuild.core.errors import ConfigError
+from pjbuild.inputs.options import load_schema
+from pjbuild.inputs.targets import load_targets
+from pjbuild.inputs.tree import Component, decide, header_available
 
 SCHEMA = load_schema()
 HOST = load_targets()["linux-x86_64"]
@@ -136,7 +136,7 @@ def test_asking_for_a_component_the_target_cannot_build_is_refused() -> None:
 
 
 def test_every_shipped_component_gets_one_decision_on_every_tree() -> None:
-    from pjbuild.tree import STATES, load_components
+    from pjbuild.inputs.tree import STATES, load_components
 
     components = load_components()
     names = [c.name for c in components]
@@ -147,7 +147,7 @@ def test_every_shipped_component_gets_one_decision_on_every_tree() -> None:
 
 
 def test_shipped_target_data_names_only_known_components() -> None:
-    from pjbuild.tree import load_components
+    from pjbuild.inputs.tree import load_components
 
     names = {c.name for c in load_components()}
     for target in load_targets().values():

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild.errors import VerificationError
+from pjbuild.core.errors import VerificationError
+from pjbuild.ontarget.probe import Verified, check_components, has_runtime, read_probe
+from pjbuild.ontarget.runners import Completed
 from pjbuild.plan import Request, make_plan
-from pjbuild.runners import Completed
-from pjbuild.verify import Verified, check_components, has_runtime, read_probe
 
 BASICS = "PJ_HAS_SSL_SOCK=1\nPJ_SSL_SOCK_IMP=6\nPJ_IS_BIG_ENDIAN=1\nRUNTIME_BIG_ENDIAN=1\n"
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild import paths
-from pjbuild.errors import SourceError
-from pjbuild.extract import extract
-from pjbuild.patches import apply_patches
-from pjbuild.sources import load_versions
-from pjbuild.steplog import StepLog
+from pjbuild.build.extract import extract
+from pjbuild.build.patches import apply_patches
+from pjbuild.core import paths
+from pjbuild.core.errors import SourceError
+from pjbuild.core.steplog import StepLog
+from pjbuild.inputs.sources import load_versions
 
 from ..conftest import SHARED_SOURCES
 
@@ -181,7 +181,7 @@ def tree_words() -> dict[str, set[str]]:
 
 def test_every_option_exists_in_every_version_it_claims(tree_words: dict[str, set[str]]) -> None:
     """`since` is measured: an option is in each release from `since` on, and not before."""
-    from pjbuild.options import load_schema
+    from pjbuild.inputs.options import load_schema
 
     schema = load_schema()
     for option in schema.options.values():
@@ -232,7 +232,7 @@ def test_a_preset_option_a_version_lacks_is_left_out_and_a_set_one_refused(home:
 
 
 def test_every_versions_test_harness_is_described() -> None:
-    from pjbuild.testsuites import load_catalog
+    from pjbuild.inputs.testsuites import load_catalog
 
     harnesses = load_catalog().harnesses
     assert {v.version: v.test_harness for v in VERSIONS.values()} == {

@@ -12,14 +12,13 @@ from types import ModuleType
 
 import pytest
 
-from pjbuild import paths
+from pjbuild.build.manifest import package_version
+from pjbuild.core import paths
+from pjbuild.core.errors import BuildError, ConfigError, ToolMissingError
 from pjbuild.doctor import wheel_requirements
-from pjbuild.errors import BuildError, ConfigError, ToolMissingError
-from pjbuild.manifest import package_version
+from pjbuild.inputs.targets import load_targets, resolve_target
 from pjbuild.plan import Request, make_plan
-from pjbuild.pyroot import TargetPython, create_command, ensure_target_python, target_python
-from pjbuild.targets import load_targets, resolve_target
-from pjbuild.wheel import (
+from pjbuild.wheel.build import (
     _abi3_summary,
     check_api,
     check_artifact,
@@ -28,7 +27,8 @@ from pjbuild.wheel import (
     pip_wheel_command,
     toolchain_file,
 )
-from pjbuild.wheeltest import install_command, wheel_tags
+from pjbuild.wheel.pyroot import TargetPython, create_command, ensure_target_python, target_python
+from pjbuild.wheel.test import install_command, wheel_tags
 
 REPO = Path(__file__).resolve().parents[2]
 

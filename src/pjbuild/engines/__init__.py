@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from pjbuild.core.steplog import StepLog
+from pjbuild.inputs.targets import Target
 from pjbuild.plan import BuildPlan
-from pjbuild.steplog import StepLog
-from pjbuild.targets import Target
 
 
 class Engine(Protocol):

@@ -7,9 +7,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pjbuild import paths, repro
+from pjbuild.core import paths
+from pjbuild.core.steplog import StepLog
+from pjbuild.inputs import repro
 from pjbuild.plan import BuildPlan
-from pjbuild.steplog import StepLog
 
 
 @dataclass

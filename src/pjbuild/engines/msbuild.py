@@ -11,11 +11,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pjbuild import msbuild
+from pjbuild.core.errors import BuildError
+from pjbuild.core.steplog import StepLog
 from pjbuild.engines.autotools import install_extra
-from pjbuild.errors import BuildError
+from pjbuild.inputs import msbuild
 from pjbuild.plan import BuildPlan
-from pjbuild.steplog import StepLog
 
 
 def run_env(plan: BuildPlan) -> dict[str, str]:

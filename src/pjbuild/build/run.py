@@ -1,0 +1,460 @@
+"""The one build path: plan -> cache -> steps -> verify -> tests -> atomic publish.
+
+The CLI, the Conan recipe and the wheel build all call ``run_build``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pjbuild import __version__
+from pjbuild.build.cache import Cache, write_json_atomic
+from pjbuild.build.deps import ensure_all
+from pjbuild.build.extract import extract
+from pjbuild.build.manifest import file_digests, make_manifest
+from pjbuild.build.patches import apply_patches
+from pjbuild.build.sbom import make_sbom
+from pjbuild.core import procs
+from pjbuild.core.errors import HomeError, TestFailureError, ToolMissingError
+from pjbuild.core.steplog import StepLog
+from pjbuild.engines import engine_for, required_tools
+from pjbuild.inputs.deps import providing
+from pjbuild.inputs.options import effective
+from pjbuild.inputs.repro import source_date_epoch
+from pjbuild.inputs.targets import Target
+from pjbuild.inputs.testsuites import CALL_PROGRAM, TestCatalog
+from pjbuild.ontarget.calltest import (
+    UPSTREAM_LOG_LEVEL,
+    CallResult,
+    CallSpec,
+    feature_call,
+    run_call,
+)
+from pjbuild.ontarget.probe import (
+    check,
+    check_components,
+    check_configured,
+    check_configured_features,
+    pjlib_config,
+    probe,
+)
+from pjbuild.ontarget.runners import emulator_too_old, runner_for
+from pjbuild.ontarget.testsuites import (
+    SuiteResult,
+    TestResult,
+    TestTree,
+    collect_test_tree,
+    known_failure,
+    run_suite,
+)
+from pjbuild.plan import BuildPlan, load_configure_data, request_to_json
+
+Say = Callable[[str], None]
+SBOM_FILE = "sbom.cdx.json"
+
+
+@dataclass
+class BuildOptions:
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    force: bool = False
+    ccache: bool = True
+
+
+@dataclass
+class BuildOutcome:
+    plan: BuildPlan
+    artifact: Path
+    cache_hit: bool
+    manifest: dict[str, Any]
+    suite: SuiteResult | None
+    duration_s: float
+
+    def summary(self) -> dict[str, Any]:
+        tests = (
+            self.suite.summary()
+            if self.suite
+            else {
+                "suite": "none",
+                "runner": "",
+                "passed": 0,
+                "failed": 0,
+                "skipped": 0,
+                "known": 0,
+                "flaky": 0,
+            }
+        )
+        return {
+            "artifact": str(self.artifact),
+            "cache_hit": self.cache_hit,
+            "target": self.plan.target.name,
+            "inputs_digest": self.plan.digest,
+            "version": self.plan.source.version.version,
+            "preset": self.plan.preset.name,
+            "tls": self.manifest["tls"],
+            "features": self.manifest.get("features", {}),
+            "deps": self.manifest.get("deps", []),
+            "endianness": self.manifest["endianness"],
+            "tests": tests,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def run_build(plan: BuildPlan, opts: BuildOptions, say: Say = _quiet) -> BuildOutcome:
+    start = time.monotonic()
+    cache = Cache.default()
+    procs.reap_orphans()  # steps left running by a pjbuild that was killed
+    with cache.lock(plan.digest, on_wait=lambda: say("waiting for another build of these inputs")):
+        manifest = None if opts.force else cache.lookup(plan.digest)
+        if manifest is not None:
+            suite = _suite_for_hit(plan, cache, manifest, say)
+            return _finish(plan, cache.artifact(plan.digest), True, manifest, suite, start)
+        try:
+            manifest, suite = _build(plan, opts, cache, say)
+        except HomeError:  # a full disk: give back the space of the tree, keep the log
+            shutil.rmtree(cache.work(plan.digest) / "src", ignore_errors=True)
+            raise
+        say("publishing")
+        artifact = cache.publish(cache.work(plan.digest) / "stage", plan.digest)
+        shutil.rmtree(cache.work(plan.digest), ignore_errors=True)
+        return _finish(plan, artifact, False, manifest, suite, start)
+
+
+def _finish(
+    plan: BuildPlan,
+    artifact: Path,
+    hit: bool,
+    manifest: dict[str, Any],
+    suite: SuiteResult | None,
+    start: float,
+) -> BuildOutcome:
+    return BuildOutcome(plan, artifact, hit, manifest, suite, time.monotonic() - start)
+
+
+def check_tools(plan: BuildPlan) -> None:
+    target = plan.target
+    if not target.builds_here():
+        raise ToolMissingError(
+            f"{target.name} builds on {' or '.join(target.build_on)} only, and this machine "
+            f"runs {platform.system()}",
+            hint=f"build it on such a machine (the `pjbuild ci github` workflow has a job for "
+            f"it); `pjbuild plan --target {target.name} --no-fetch` shows what it runs",
+        )
+    tools = dict(plan.target.tool_packages)
+    for exe in required_tools(plan.target):
+        if not shutil.which(exe):
+            package = tools.get(exe, "")
+            raise ToolMissingError(
+                f"{exe} not found (needed for target {plan.target.name})",
+                hint=(f"install {package}: " if package else "")
+                + f"`pjbuild doctor --target {plan.target.name} --install`",
+            )
+    if plan.target.runner.command and not shutil.which(plan.target.runner.command[0]):
+        raise ToolMissingError(
+            f"{plan.target.runner.command[0]} not found (runs the tests on {plan.target.name})",
+            hint=f"`pjbuild doctor --target {plan.target.name} --install`",
+        )
+    too_old = emulator_too_old(plan.target)
+    if too_old:
+        raise ToolMissingError(
+            too_old,
+            hint=f"install qemu-user {plan.target.runner.min_version} or newer (Debian 12: from "
+            "bookworm-backports, as `./dev setup` does); `pjbuild doctor` shows the version",
+        )
+
+
+def _build(
+    plan: BuildPlan, opts: BuildOptions, cache: Cache, say: Say
+) -> tuple[dict[str, Any], SuiteResult | None]:
+    check_tools(plan)
+    ensure_all(plan.deps, plan.target, opts.jobs, opts.ccache, say)
+    work = cache.fresh_work(plan.digest)
+    stage = work / "stage"
+    stage.mkdir()
+    log = StepLog(stage / "logs" / "build.log")
+    log.note(f"pjbuild {__version__} build of {plan.target.name}, inputs digest {plan.digest}")
+    say(f"extracting {plan.source.path.name}")
+    t0 = time.monotonic()
+    src = extract(plan.source.path, work / "src", plan.source.sha256)
+    log.durations["extract"] = round(time.monotonic() - t0, 3)
+    epoch = source_date_epoch(src)  # before patching: the archive's own times
+    apply_patches(plan.source.version, src, log, say)
+    (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
+    (stage / "config_site.h").write_text(plan.header)
+    engine = engine_for(plan, log, opts.ccache, epoch)
+    if engine.checks_configure:
+        say("configure: " + " ".join(plan.configure_args))
+    engine.configure(plan, src)
+    if engine.checks_configure:
+        check_configured(plan, src)
+        check_configured_features(plan, src)
+    say(f"build ({engine.name}, {opts.jobs} jobs)")
+    engine.build(plan, src, opts.jobs)
+    say("install")
+    engine.install(plan, src, stage / "prefix")
+    collect_test_tree(src, stage / "tests", plan.catalog)
+
+    runner = runner_for(plan.target)
+    if runner.setup:
+        say("preparing the runner: " + " ".join(runner.setup))
+        runner.prepare(stage)
+    say(f"verifying on the target ({runner.describe()})")
+    verified = probe(plan, stage / "prefix", work / "probe", runner)
+    tls = {
+        "requested": plan.tls.backend,
+        "verified": verified.tls_backend == plan.tls.backend,
+        "compiled": verified.tls_backend,
+        "on_target_test": "not-run",
+    }
+    endianness = {
+        "expected": plan.target.endianness,
+        "verified": verified.endianness == plan.target.endianness,
+    }
+    check(plan, verified)
+    found = check_components(plan, verified)
+
+    suite, calls = _run_tests(plan, stage, work / "testrun", say)
+    if suite is not None:
+        tls["on_target_test"] = _tls_test_state(suite)
+    features = _features(plan, verified.config)
+    call = _feature_call(plan, calls, features, stage, work / "call", say)
+    config = {**pjlib_config(TestTree(stage / "tests"), plan, runner), **verified.config}
+    manifest = make_manifest(
+        plan, tls=tls, endianness=endianness, durations=log.durations, config=config
+    )
+    manifest["components"] = plan.components_json(found)
+    manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
+    manifest["deps"] = [d.summary() for d in plan.deps]
+    manifest["features"] = features
+    if call is not None:
+        manifest["call_test"] = call.to_json()
+    manifest["files"] = file_digests(stage)
+    manifest["source_date_epoch"] = epoch
+    manifest["request"] = request_to_json(plan.request)
+    (stage / SBOM_FILE).write_text(make_sbom(plan, manifest["package_version"], epoch))
+    write_json_atomic(stage / "manifest.json", manifest)
+    if suite is not None:
+        _raise_on_failures(suite, stage / "logs" / "tests", kept=stage)
+    if call is not None and not calls and call.status != "passed":
+        error = TestFailureError(
+            f"the loopback call ({', '.join(plan.features)}) failed: {call.reason}",
+            hint=f"logs in {stage / 'logs' / 'call'}; the artifact was not published",
+        )
+        error.kept = str(stage)
+        raise error
+    return manifest, suite
+
+
+def _pjsua(prefix: Path) -> Path:
+    for name in ("pjsua", "pjsua.exe"):
+        if (prefix / "bin" / name).is_file():
+            return prefix / "bin" / name
+    raise ToolMissingError(f"no pjsua in {prefix / 'bin'} (needed for the loopback call)")
+
+
+def _features(plan: BuildPlan, config: dict[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name in plan.features:
+        dep = providing(plan.deps, f"feature:{name}")
+        key = f"FEATURE_{name.upper()}"
+        out[name] = {
+            "dependency": dep.name if dep else "",
+            "provider": dep.provider if dep else "",
+            "verified": config.get(key) == "1",
+            "runtime_version": config.get(f"{key}_VERSION", ""),
+            "on_target_test": "not-run",
+        }
+    return out
+
+
+def _run_tests(
+    plan: BuildPlan, stage: Path, run_dir: Path, say: Say
+) -> tuple[SuiteResult | None, list[CallResult]]:
+    """Run the suite on a scratch copy of the artifact's test tree (tests write files), then,
+    when the suite makes calls, a loopback call per codec the build has. The calls are results
+    of the suite too (program "call", test = the codec id)."""
+    if plan.tests == "none":
+        return None, []
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    shutil.copytree(stage / "tests", run_dir, symlinks=True)
+    runner = runner_for(plan.target)
+    say(f"running the {plan.tests} test suite ({runner.describe()})")
+
+    def show(item: TestResult) -> None:
+        say(f"  {item.status:7} {item.program} {item.test} {item.duration_s:.1f}s {item.reason}")
+
+    known = {
+        **dict(plan.preset.known_failures),
+        **plan.target.known_failures_for_tls(plan.tls.backend),
+    }
+    try:
+        suite = run_suite(
+            plan.tests,
+            TestTree(run_dir),
+            runner,
+            plan.target,
+            plan.catalog,
+            stage / "logs" / "tests",
+            show,
+            known=known,
+            harness=plan.source.version.test_harness,
+        )
+        calls: list[CallResult] = []
+        if plan.catalog.suites[plan.tests].calls:
+            catalog = replace(plan.catalog, known_failures={**plan.catalog.known_failures, **known})
+            for spec in codec_calls(plan):
+                call = run_call(
+                    _pjsua(stage / "prefix"),
+                    runner,
+                    spec,
+                    run_dir / "calls",
+                    stage / "logs" / "call",
+                    retries=plan.catalog.retries,
+                )
+                calls.append(call)
+                item = call_result(call, plan.target, catalog)
+                suite.results.append(item)
+                show(item)
+        return suite, calls
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def codec_calls(plan: BuildPlan) -> list[CallSpec]:
+    """A call per codec the build has: each built component's `call`, then each feature's
+    (opus), all with the features' call options (SRTP)."""
+    by_name = {c.name: c for c in plan.components}
+    codecs = [
+        by_name[d.component].call
+        for d in plan.tree
+        if d.built and d.component in by_name and by_name[d.component].call
+    ]
+    specs = load_configure_data().get("features", {})
+    codecs += [specs.get(f, {}).get("call", "") for f in plan.features]
+    level = log_level(plan)
+    return [CallSpec(c, plan.features, level) for c in dict.fromkeys(c for c in codecs if c)]
+
+
+def log_level(plan: BuildPlan) -> int:
+    """The build's compile-time PJ_LOG_MAX_LEVEL: explicit, from a PJ_CONFIG_* set, or
+    pjproject's default."""
+    value = effective(plan.schema, plan.config).get("PJ_LOG_MAX_LEVEL", UPSTREAM_LOG_LEVEL)
+    return int(value)
+
+
+def call_result(call: CallResult, target: Target, catalog: TestCatalog) -> TestResult:
+    """A call as a result of the suite; a failed call listed as known is "known"."""
+    item = TestResult(
+        CALL_PROGRAM,
+        call.requested,
+        call.status,
+        call.duration_s,
+        reason=call.reason,
+        cases=[call.to_json()],
+        flaky=call.flaky,
+    )
+    known = known_failure(target, catalog, CALL_PROGRAM, call.requested)
+    if known and item.status == "failed":
+        item.status = "known"
+        item.reason = f"{call.reason} [known: {known}]"
+    elif known:
+        item.reason = f"listed as known failure but passed ({known})"
+    return item
+
+
+def _feature_call(
+    plan: BuildPlan,
+    calls: list[CallResult],
+    features: dict[str, dict[str, Any]],
+    stage: Path,
+    work: Path,
+    say: Say,
+) -> CallResult | None:
+    """The call that verifies the features (manifest "call_test"): the suite's call of the
+    feature's codec (opus) or its first call; a call of its own when the suite made none."""
+    if not plan.features or plan.tests == "none":
+        return None
+    spec = feature_call(plan.features, log_level(plan))
+    if calls:
+        call = next((c for c in calls if c.requested == spec.codec), calls[0])
+    else:
+        runner = runner_for(plan.target)
+        say(f"loopback call on the target: {', '.join(plan.features)} ({runner.describe()})")
+        call = run_call(
+            _pjsua(stage / "prefix"),
+            runner,
+            spec,
+            work,
+            stage / "logs" / "call",
+            retries=plan.catalog.retries,
+        )
+        say(f"  {call.status:7} call {call.codec} srtp={call.srtp} {call.duration_s:.1f}s")
+        if call.reason:
+            say(f"          {call.reason}")
+    every = all(c.status == "passed" and c.srtp == spec.srtp for c in calls or [call])
+    for entry in features.values():
+        entry["on_target_test"] = "passed" if every and call.status == "passed" else "failed"
+    return call
+
+
+def _tls_test_state(suite: SuiteResult) -> str:
+    for r in suite.results:
+        if r.test == "ssl_sock_test" and r.status in ("passed", "failed", "known"):
+            return "passed" if r.status == "passed" else "failed"
+    return "not-run"
+
+
+def _raise_on_failures(suite: SuiteResult, logs: Path, kept: Path) -> None:
+    failed = [r for r in suite.results if r.status == "failed"]
+    if failed:
+        names = ", ".join(f"{r.program}:{r.test}" for r in failed)
+        error = TestFailureError(
+            f"{len(failed)} test(s) failed: {names}",
+            hint=f"logs in {logs}; the artifact was not published (kept in {kept}). "
+            "A failure that is the target's, not the build's, goes into the target file's "
+            "[tests.known_failures] with its reason",
+            details="\n".join(f"{r.program}:{r.test}: {r.reason}" for r in failed),
+        )
+        error.kept = str(kept)
+        raise error
+
+
+def _suite_for_hit(
+    plan: BuildPlan, cache: Cache, manifest: dict[str, Any], say: Say
+) -> SuiteResult | None:
+    """A cache hit reuses passing results of the same suite, else runs it on the artifact."""
+    if plan.tests == "none":
+        return None
+    recorded = manifest.get("tests", {}).get(plan.tests)
+    if recorded and recorded.get("failed") == 0:
+        suite = SuiteResult(plan.tests, recorded["runner"], notes=recorded.get("notes", []))
+        suite.results = [TestResult(**r) for r in recorded["results"]]
+        return suite
+    artifact = cache.artifact(plan.digest)
+    work = cache.fresh_work(plan.digest)
+    try:
+        ran, _ = _run_tests(plan, artifact, work / "testrun", say)
+        assert ran is not None
+        suite = ran
+        manifest.setdefault("tests", {})[plan.tests] = suite.to_json()
+        if manifest["tls"].get("on_target_test") != "passed":
+            manifest["tls"]["on_target_test"] = _tls_test_state(suite)
+        write_json_atomic(artifact / "manifest.json", manifest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _raise_on_failures(suite, artifact / "logs" / "tests", kept=artifact)
+    return suite
+
+
+__all__ = ["BuildOptions", "BuildOutcome", "run_build"]

@@ -1,0 +1,1 @@
+"""CI generation: the GitHub workflow, the CI matrix, the summary of build jobs."""

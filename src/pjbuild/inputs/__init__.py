@@ -1,0 +1,2 @@
+"""Everything hashed into the inputs digest, pure: targets, options and presets, sources,
+dependency recipes, the source tree, the test catalog."""

@@ -1,0 +1,292 @@
+"""Targets as data: one TOML file per target in ``toolchains/``.
+
+A target says how to compile for it (triplet, compilers), how to run programs on it (runner),
+which Debian packages provide what it needs, and what is known about its tests. No code in
+pjbuild branches on a target's name or architecture.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pjbuild.core import paths
+from pjbuild.core.errors import ConfigError, unknown
+from pjbuild.core.tomlload import Table, load_toml
+
+RUNNER_KINDS = ("native", "qemu", "wine")
+ENGINES = ("autotools", "msbuild")
+PROBE_COMMAND = ("{cxx}", "{cflags}", "{src}", "-o", "{exe}", "{ldflags}", "{libs}")
+STATUSES = ("supported", "unsupported")
+ENDIANNESS = ("little", "big")
+
+
+@dataclass(frozen=True)
+class Compilers:
+    cc: str
+    cxx: str
+    ar: str = "ar"
+    ranlib: str = "ranlib"
+    strip: str = "strip"
+
+
+@dataclass(frozen=True)
+class Runner:
+    kind: str  # native | qemu | wine
+    command: tuple[str, ...] = ()  # prefix put before the program, e.g. ("qemu-arm", "-L", "...")
+    env: tuple[tuple[str, str], ...] = ()  # values may use {home} (PJBUILD_HOME)
+    timeout_factor: float = 1.0  # emulated targets are slower: per-test timeouts scale by this
+    setup: tuple[str, ...] = ()  # run once before programs (e.g. create a Wine prefix)
+    # the oldest emulator release that runs this target's programs correctly, and why
+    min_version: str = ""
+    min_version_why: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    description: str
+    status: str
+    reason: str
+    os: str
+    arch: str
+    triplet: str
+    endianness: str
+    cross: bool  # configure with --host=<triplet>
+    sysroot: str  # the target's libraries for the runner ({sysroot} in runner.command)
+    compilers: Compilers
+    runner: Runner
+    tls_default: str
+    tls_backends: tuple[str, ...]
+    # Debian/Ubuntu packages: tool or library -> package
+    tool_packages: tuple[tuple[str, str], ...]
+    tls_packages: tuple[tuple[str, str], ...]
+    configure_args: tuple[str, ...]
+    cflags: tuple[str, ...]
+    known_failures: tuple[tuple[str, str], ...]  # "program:test" -> reason
+    host_machines: tuple[str, ...]
+    host_system: str
+    conan: tuple[tuple[str, str], ...]
+    path: Path
+    # dependencies: default provider per dependency, Debian multiarch architecture (enables the
+    # system provider for a cross target), OpenSSL's Configure target, flags for dependency builds
+    dep_providers: tuple[tuple[str, str], ...] = ()
+    multiarch: str = ""
+    openssl_target: str = ""
+    pic_cflags: tuple[str, ...] = ("-fPIC",)
+    # pjsua2 wheels: where the target's Python comes from ("build": the Python running pjbuild;
+    # "debian-root": a minimal Debian root of the target's architecture; "": no wheels) and the
+    # wheel platform of a cross build (sysconfig form, e.g. linux-aarch64)
+    wheel_python: str = ""
+    wheel_platform: str = ""
+    tls_unavailable: tuple[tuple[str, str], ...] = ()  # backend -> why it cannot work here
+    no_system: tuple[tuple[str, str], ...] = ()  # dependency -> why the system's is unusable
+    # known failures that hold only with one TLS backend: (backend, "program:test", reason)
+    tls_known_failures: tuple[tuple[str, str, str], ...] = ()
+    ldflags: tuple[str, ...] = ()  # extra link flags (LDFLAGS) for pjproject's programs
+    # a preset's GNU ld link flags as this target's linker spells them (e.g. Apple's ld64:
+    # -Wl,--gc-sections -> -Wl,-dead_strip); [] drops the flag
+    ldflag_spelling: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # extra libraries a statically linked dependency needs on this target: name -> libs
+    dep_libs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # build engine (pjbuild.engines): "autotools" (configure + make) or "msbuild" (Visual
+    # Studio solution, [msbuild] table); third_party folders the engine's build cannot do without
+    engine: str = "autotools"
+    # configure arguments per TLS backend ([tls.configure]; "*": every backend without its own)
+    tls_configure: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    requires_tree: tuple[str, ...] = ()
+    # how the verification probe is compiled: {cxx} {cflags} {src} {exe} {ldflags} {libs}
+    probe_command: tuple[str, ...] = PROBE_COMMAND
+    version_args: tuple[str, ...] = ("--version",)  # compiler version for the inputs digest
+    # platform.system() of the machines the build runs on (cross builds: Linux)
+    build_on: tuple[str, ...] = ("Linux",)
+    # media components (components.toml) this target cannot build, with the measured reason:
+    # the build turns them off explicitly ([components] unavailable)
+    components_unavailable: tuple[tuple[str, str], ...] = ()
+    raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
+
+    @property
+    def supported(self) -> bool:
+        return self.status == "supported"
+
+    def builds_here(self) -> bool:
+        return platform.system() in self.build_on
+
+    def runner_command(self) -> tuple[str, ...]:
+        """The runner prefix with {sysroot} filled in."""
+        return tuple(part.replace("{sysroot}", self.sysroot) for part in self.runner.command)
+
+    def known_failure(self, program: str, test: str) -> str | None:
+        for key, reason in self.known_failures:
+            if key in (f"{program}:{test}", f"*:{test}"):
+                return reason
+        return None
+
+    def packages_for_tls(self, backend: str) -> list[str]:
+        return [pkg for name, pkg in self.tls_packages if name == backend]
+
+    def known_failures_for_tls(self, backend: str) -> dict[str, str]:
+        return {key: reason for b, key, reason in self.tls_known_failures if b == backend}
+
+    def configure_for_tls(self, backend: str) -> tuple[str, ...]:
+        table = dict(self.tls_configure)
+        return table.get(backend, table.get("*", ()))
+
+    def spell_ldflags(self, flags: tuple[str, ...]) -> list[str]:
+        """A preset's link flags (GNU ld spelling) for this target's linker."""
+        spelling = dict(self.ldflag_spelling)
+        return [x for f in flags for x in spelling.get(f, (f,))]
+
+    def dep_extra_libs(self, name: str) -> tuple[str, ...]:
+        return dict(self.dep_libs).get(name, ())
+
+    def dep_provider(self, name: str) -> str:
+        return dict(self.dep_providers).get(name, "")
+
+    def compiler_version(self) -> str:
+        """The compiler's version line (``<cc> --version``; MSVC's cl prints its banner on
+        stderr): part of the inputs digest. "missing" when the compiler is not installed here,
+        so a plan can still be made (e.g. an MSVC target planned on Linux)."""
+        exe = shutil.which(self.compilers.cc)
+        if not exe:
+            return "missing"
+        proc = subprocess.run(
+            [exe, *self.version_args], capture_output=True, text=True, check=False
+        )
+        lines = [x.strip() for x in (proc.stdout + "\n" + proc.stderr).splitlines() if x.strip()]
+        versioned = [x for x in lines if "version" in x.lower()]
+        return (versioned or lines or ["unknown"])[0]
+
+
+def parse_target(path: Path) -> Target:
+    top = Table(load_toml(path), path)
+    name = top.text("name")
+    if name != path.stem:
+        raise ConfigError(
+            f"{path}: target name '{name}' does not match the file name",
+            hint=f'rename the file to {name}.toml or set name = "{path.stem}"',
+        )
+    status = top.text("status", "supported")
+    if status not in STATUSES:
+        raise ConfigError(f"{path}: status must be one of {', '.join(STATUSES)}")
+    if status == "unsupported" and not top.text("reason", ""):
+        raise ConfigError(f'{path}: an unsupported target must say why (reason = "...")')
+    endianness = top.text("endianness")
+    if endianness not in ENDIANNESS:
+        raise ConfigError(f"{path}: endianness must be 'little' or 'big'")
+    comp = top.sub("compilers")
+    runner = top.sub("runner", {"kind": "native"})
+    kind = runner.text("kind", "")
+    if kind not in RUNNER_KINDS:
+        raise ConfigError(f"{path}: runner.kind must be one of {', '.join(RUNNER_KINDS)}")
+    engine = top.text("engine", "autotools")
+    if engine not in ENGINES:
+        raise unknown("build engine", engine, ENGINES)
+    tls = top.sub("tls", {})
+    host = top.sub("host", {})
+    tests = top.sub("tests", {})
+    packages = top.sub("packages", {})
+    deps = top.sub("deps", {})
+    wheel = top.sub("wheel", {})
+    by_tls = tests.sub("known_failures_by_tls", {})
+    return Target(
+        name=name,
+        description=top.text("description", ""),
+        status=status,
+        reason=top.text("reason", ""),
+        os=top.text("os"),
+        arch=top.text("arch"),
+        triplet=top.text("triplet"),
+        endianness=endianness,
+        cross=top.flag("cross", False),
+        sysroot=top.text("sysroot", ""),
+        compilers=Compilers(
+            cc=comp.text("cc"),
+            cxx=comp.text("cxx"),
+            ar=comp.text("ar", "ar"),
+            ranlib=comp.text("ranlib", "ranlib"),
+            strip=comp.text("strip", "strip"),
+        ),
+        runner=Runner(
+            kind=kind,
+            command=runner.strings("command"),
+            env=runner.pairs("env"),
+            timeout_factor=runner.number("timeout_factor", 1.0),
+            setup=runner.strings("setup"),
+            min_version=runner.text("min_version", ""),
+            min_version_why=runner.text("min_version_why", ""),
+        ),
+        tls_default=tls.text("default", "none"),
+        tls_backends=tls.strings("backends", ("none",)),
+        tool_packages=packages.pairs("tools"),
+        tls_packages=packages.pairs("tls"),
+        configure_args=top.strings("configure_args"),
+        cflags=top.strings("cflags"),
+        known_failures=tests.pairs("known_failures"),
+        host_machines=tuple(m.lower() for m in host.strings("machines")),
+        host_system=host.text("system", ""),
+        conan=top.pairs("conan"),
+        wheel_python=wheel.text("python", ""),
+        wheel_platform=wheel.text("platform", ""),
+        path=path,
+        raw=top.data,
+        dep_providers=deps.pairs("providers"),
+        multiarch=deps.text("multiarch", ""),
+        openssl_target=deps.text("openssl_target", ""),
+        pic_cflags=top.strings("pic", ("-fPIC",)),
+        tls_unavailable=tls.pairs("unavailable"),
+        no_system=deps.pairs("no_system"),
+        ldflags=top.strings("ldflags"),
+        ldflag_spelling=top.lists("ldflag_spelling"),
+        engine=engine,
+        tls_configure=tls.lists("configure"),
+        requires_tree=top.strings("requires_tree"),
+        probe_command=top.sub("probe", {}).strings("command", PROBE_COMMAND),
+        version_args=comp.strings("version_args", ("--version",)),
+        build_on=top.strings("build_on", ("Linux",)),
+        components_unavailable=top.sub("components", {}).pairs("unavailable"),
+        dep_libs=deps.lists("libs"),
+        tls_known_failures=tuple(
+            sorted(
+                (backend, key, reason)
+                for backend in by_tls.data
+                for key, reason in by_tls.pairs(backend)
+            )
+        ),
+    )
+
+
+def load_targets(extra_dirs: list[Path] | None = None) -> dict[str, Target]:
+    targets: dict[str, Target] = {}
+    for file in paths.toml_files(paths.toolchain_dirs(extra_dirs), extra_dirs, "toolchains"):
+        target = parse_target(file)
+        targets[target.name] = target
+    return targets
+
+
+def host_target_name(targets: dict[str, Target]) -> str:
+    system = platform.system()
+    machine = platform.machine().lower()
+    for target in targets.values():
+        if target.host_system == system and machine in target.host_machines:
+            return target.name
+    raise ConfigError(
+        f"no target describes this machine ({system} {machine})",
+        hint="add a toolchains/<name>.toml with [host] system/machines for it",
+    )
+
+
+def resolve_target(name: str, targets: dict[str, Target]) -> Target:
+    if name == "host":
+        name = host_target_name(targets)
+    if name not in targets:
+        raise unknown("target", name, [*targets, "host"], list_cmd="pjbuild targets")
+    return targets[name]
+
+
+def is_native(target: Target) -> bool:
+    return target.runner.kind == "native"
