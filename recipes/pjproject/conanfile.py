@@ -120,8 +120,8 @@ class PjprojectConan(ConanFile):
         )
 
     def build(self) -> None:
-        from pjbuild.build import BuildOptions, run_build
-        from pjbuild.conan import system_deps
+        from pjbuild.build.run import BuildOptions, run_build
+        from pjbuild.conan.recipe import system_deps
         from pjbuild.plan import make_plan
 
         plan = make_plan(self._request())

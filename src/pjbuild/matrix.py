@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -14,12 +13,12 @@ from typing import Any
 from pjbuild.build.run import BuildOptions, run_build
 from pjbuild.core import paths
 from pjbuild.core.errors import PjbuildError
+from pjbuild.core.say import Say
 from pjbuild.inputs.targets import Target
 from pjbuild.inputs.testsuites import CALL_PROGRAM
 from pjbuild.ontarget.testsuites import TestResult
 from pjbuild.plan import Request, make_plan
 
-Say = Callable[[str], None]
 TEST_KEYS = ("passed", "failed", "skipped", "known", "flaky")
 
 

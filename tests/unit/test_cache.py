@@ -5,7 +5,8 @@ import multiprocessing
 import time
 from pathlib import Path
 
-from pjbuild.build.cache import Cache, write_json_atomic
+from pjbuild.build.cache import Cache
+from pjbuild.core.files import write_json_atomic
 
 
 def _stage(root: Path, digest: str) -> Path:

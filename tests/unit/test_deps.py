@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pjbuild.build.run import deps as depbuild
+from pjbuild.build import deps as depbuild
 from pjbuild.core.errors import BuildError, ConfigError, SourceError
 from pjbuild.doctor import multiarch_setup
 from pjbuild.inputs.deps import DepRecipe, load_recipes, parse_recipe, source_digest

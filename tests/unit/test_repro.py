@@ -18,12 +18,13 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from pjbuild.build.cache import Cache, gc, write_json_atomic
+from pjbuild.build.cache import Cache, gc
 from pjbuild.build.repro import compare, load_manifest
 from pjbuild.build.sbom import make_sbom, summary
 from pjbuild.cli import main, parse_size
 from pjbuild.core import procs
 from pjbuild.core.errors import ConfigError
+from pjbuild.core.files import write_json_atomic
 from pjbuild.inputs import repro
 from pjbuild.plan import Request, make_plan, request_from_json, request_to_json
 

@@ -16,7 +16,11 @@ from pjbuild.core.schema import CI, CONFIGURE, WHEEL, Shape, check, load_checked
 from pjbuild.core.tomlload import Table, load_toml
 from pjbuild.inputs.options import load_schema
 
-FILES = {"configure.toml": CONFIGURE, "ci.toml": CI, "wheel.toml": WHEEL}
+FILES = {
+    "configure.toml": (CONFIGURE, paths.resources() / "configure.toml"),
+    "ci.toml": (CI, paths.ci_data_file()),
+    "wheel.toml": (WHEEL, paths.resources() / "wheel.toml"),
+}
 
 
 def _wrong(value: Any) -> Any:
@@ -79,22 +83,22 @@ def _get(data: Any, where: tuple[str, ...]) -> Any:
 
 
 def _cases() -> Iterator[Any]:
-    for name, shape in FILES.items():
-        data = load_toml(paths.resources() / name)
+    for name, (shape, file) in FILES.items():
+        data = load_toml(file)
         for where in _leaves(data, shape):
             yield pytest.param(name, shape, where, id=f"{name}:{'.'.join(where)}")
 
 
 def test_every_resource_file_fits_its_shape() -> None:
-    for name, shape in FILES.items():
-        assert load_checked(paths.resources() / name, shape)
+    for shape, file in FILES.values():
+        assert load_checked(file, shape)
 
 
 @pytest.mark.parametrize(("name", "shape", "where"), list(_cases()))
 def test_a_value_of_the_wrong_type_names_the_file_and_the_key(
     name: str, shape: Shape, where: tuple[str, ...]
 ) -> None:
-    data = copy.deepcopy(load_toml(paths.resources() / name))
+    data = copy.deepcopy(load_toml(FILES[name][1]))
     _set(data, where, _wrong(_get(data, where)))
     with pytest.raises(ConfigError) as exc:
         check(Table(data, Path(name)), shape)
@@ -106,8 +110,8 @@ def test_a_value_of_the_wrong_type_names_the_file_and_the_key(
 
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_a_misspelt_or_missing_key_is_named(name: str) -> None:
-    shape = FILES[name]
-    data = load_toml(paths.resources() / name)
+    shape, file = FILES[name]
+    data = load_toml(file)
     required = next(k for k in shape if not k.endswith("?"))
     typo = copy.deepcopy(data)
     typo[required + "s"] = typo.pop(required)

@@ -11,23 +11,22 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from pjbuild import __version__
-from pjbuild.build.cache import Cache, write_json_atomic
+from pjbuild.build.cache import Cache
 from pjbuild.build.extract import extract
 from pjbuild.core import paths
 from pjbuild.core.errors import BuildError, ConfigError, ToolMissingError
+from pjbuild.core.files import write_json_atomic
+from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
 from pjbuild.inputs import repro
 from pjbuild.inputs.deps import DepChoice, DepRecipe
 from pjbuild.inputs.sources import fetch
 from pjbuild.inputs.targets import Target
-
-Say = Callable[[str], None]
 
 
 def deps_cache() -> Cache:
@@ -209,7 +208,7 @@ def _check(recipe: DepRecipe, prefix: Path) -> None:
 
 
 def ensure(
-    choice: DepChoice, target: Target, jobs: int, ccache: bool = True, say: Say = lambda _: None
+    choice: DepChoice, target: Target, jobs: int, ccache: bool = True, say: Say = quiet
 ) -> Path:
     """The dependency's prefix, building it first when the cache does not have it."""
     recipe = choice.recipe
@@ -277,7 +276,7 @@ def ensure_all(
     target: Target,
     jobs: int,
     ccache: bool = True,
-    say: Say = lambda _: None,
+    say: Say = quiet,
 ) -> None:
     for choice in choices:
         if choice.provider == "source":

@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from pjbuild.build.manifest import file_digests
 from pjbuild.build.run import BuildOptions, run_build
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, VerificationError
+from pjbuild.core.say import Say, quiet
 from pjbuild.plan import make_plan, request_from_json
 
 
@@ -99,7 +100,7 @@ def verify_artifact(
     artifact: Path,
     jobs: int,
     keep: bool = False,
-    say: Callable[[str], None] = lambda _: None,
+    say: Say = quiet,
 ) -> VerifyResult:
     artifact = artifact.resolve()
     manifest = load_manifest(artifact)

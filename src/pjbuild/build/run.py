@@ -9,13 +9,12 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pjbuild import __version__
-from pjbuild.build.cache import Cache, write_json_atomic
+from pjbuild.build.cache import Cache
 from pjbuild.build.deps import ensure_all
 from pjbuild.build.extract import extract
 from pjbuild.build.manifest import file_digests, make_manifest
@@ -23,6 +22,8 @@ from pjbuild.build.patches import apply_patches
 from pjbuild.build.sbom import make_sbom
 from pjbuild.core import procs
 from pjbuild.core.errors import HomeError, TestFailureError, ToolMissingError
+from pjbuild.core.files import write_json_atomic
+from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
 from pjbuild.engines import engine_for, required_tools
 from pjbuild.inputs.deps import providing
@@ -56,7 +57,6 @@ from pjbuild.ontarget.testsuites import (
 )
 from pjbuild.plan import BuildPlan, load_configure_data, request_to_json
 
-Say = Callable[[str], None]
 SBOM_FILE = "sbom.cdx.json"
 
 
@@ -106,11 +106,7 @@ class BuildOutcome:
         }
 
 
-def _quiet(_: str) -> None:
-    return None
-
-
-def run_build(plan: BuildPlan, opts: BuildOptions, say: Say = _quiet) -> BuildOutcome:
+def run_build(plan: BuildPlan, opts: BuildOptions, say: Say = quiet) -> BuildOutcome:
     start = time.monotonic()
     cache = Cache.default()
     procs.reap_orphans()  # steps left running by a pjbuild that was killed

@@ -28,7 +28,7 @@ HEADER = (
 
 
 def ci_data() -> dict[str, Any]:
-    return load_checked(paths.resources() / "ci.toml", CI)
+    return load_checked(paths.ci_data_file(), CI)
 
 
 def runs_on(target: Target, data: dict[str, Any] | None = None) -> str:

@@ -18,6 +18,7 @@ from rich.table import Table
 from pjbuild import __version__
 from pjbuild.core import paths, procs
 from pjbuild.core.errors import ConfigError, HomeError, PjbuildError
+from pjbuild.core.files import write_atomic
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -766,13 +767,7 @@ def _emit(text: str, path: Path | None) -> None:
         print(text, end="")
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)
     err.print(f"[pjbuild] wrote {path}", markup=False)
 
 

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,10 @@ from pjbuild.conan.recipe import (
 )
 from pjbuild.core import paths
 from pjbuild.core.errors import BuildError, ConfigError, ToolMissingError
+from pjbuild.core.files import write_atomic
+from pjbuild.core.say import Say
 from pjbuild.inputs.targets import load_targets, resolve_target
 from pjbuild.plan import Request, make_plan
-
-Say = Callable[[str], None]
 
 
 def conan_profile(
@@ -82,9 +81,7 @@ def conan_create(req: Request, say: Say) -> dict[str, Any]:
         subprocess.run([conan, "profile", "detect", "--exist-ok"], env=env, check=True,
                        capture_output=True)  # fmt: skip
     profile = profiles / f"pjbuild-{target.name}"
-    tmp = profile.with_name(profile.name + ".tmp")
-    tmp.write_text(profile_text(target, plan))
-    os.replace(tmp, profile)
+    write_atomic(profile, profile_text(target, plan))
     args = CreateArgs(
         preset=plan.preset.name,
         tls=req.tls or "default",

@@ -31,6 +31,11 @@ def resources() -> Path:
     return _PKG / "resources"
 
 
+def ci_data_file() -> Path:
+    """ci/ci.toml: the CI generator's data (the top-level ci/ folder; shipped as _data/ci)."""
+    return data_root() / "ci" / "ci.toml"
+
+
 def _env_dirs(var: str) -> list[Path]:
     value = os.environ.get(var, "")
     return [Path(p) for p in value.split(os.pathsep) if p]

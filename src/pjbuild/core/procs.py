@@ -23,7 +23,6 @@ import errno
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -32,6 +31,7 @@ from typing import Any
 
 from pjbuild.core import paths
 from pjbuild.core.errors import HomeError
+from pjbuild.core.files import write_atomic
 
 MARKER = "PJBUILD_STEP"
 _TOKEN = uuid.uuid4().hex  # this pjbuild process's steps
@@ -77,14 +77,7 @@ def _write_record() -> None:
         return
     lines = [f"boot {_boot_id()}", f"token {_TOKEN}"]
     lines += [f"{g} {_live[g]}" for g in sorted(_live)]
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".groups.")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-        os.replace(tmp, mine)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(mine, "\n".join(lines) + "\n")
 
 
 def recorded_groups(record: Path) -> list[int]:

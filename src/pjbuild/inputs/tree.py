@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import tarfile
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -18,6 +17,7 @@ from typing import Any
 
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, SourceError
+from pjbuild.core.files import write_atomic
 from pjbuild.core.tomlload import Table, load_toml
 from pjbuild.inputs.options import Schema, Value
 from pjbuild.inputs.sources import SourceVersion, verify
@@ -124,13 +124,7 @@ def scan_archive(archive: Path, sha256: str) -> frozenset[str]:
         )
     with contextlib.suppress(OSError):
         cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(sorted(found), fh)
-            os.replace(tmp, cache)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        write_atomic(cache, json.dumps(sorted(found)))
     return frozenset(found)
 
 

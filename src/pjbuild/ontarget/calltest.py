@@ -17,13 +17,13 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pjbuild.core.net import free_udp_port
 from pjbuild.ontarget import audio
 from pjbuild.ontarget.runners import PrefixRunner, signal_name, stop
 from pjbuild.ontarget.testsuites import flaky_reason
@@ -99,12 +99,6 @@ class CallResult:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def feature_call(features: tuple[str, ...], log_level: int = UPSTREAM_LOG_LEVEL) -> CallSpec:

@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild.core.errors import PjbuildError, ToolMissingError
+from pjbuild.core.files import write_atomic
+from pjbuild.core.net import free_udp_ports
 from pjbuild.ontarget.runners import PrefixRunner, stop
 
 PROGRAM = "pjsip-perf"
@@ -432,20 +434,6 @@ def loopback_only() -> str:
     return "a non-loopback address is reachable"
 
 
-def free_udp_ports(n: int) -> list[int]:
-    """n distinct free UDP ports on 127.0.0.1, two apart (pjsip-perf uses one each)."""
-    socks: list[socket.socket] = []
-    try:
-        while len(socks) < n:
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 @dataclass(frozen=True)
 class Run:
     report: ClientReport
@@ -675,9 +663,7 @@ def _inner(spec_file: Path) -> int:
         result["conditions"] = conditions
     except PjbuildError as exc:
         result = {"error": exc.summary, "details": exc.details}
-    tmp = result_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    os.replace(tmp, result_file)
+    write_atomic(result_file, json.dumps(result, indent=2))
     return 0
 
 

@@ -13,7 +13,6 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,12 @@ from pjbuild.build.cache import Cache
 from pjbuild.build.run import BuildOutcome
 from pjbuild.core import paths
 from pjbuild.core.errors import BuildError, ConfigError, TestFailureError, ToolMissingError
+from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
 from pjbuild.inputs.targets import Target
 from pjbuild.plan import BuildPlan
 from pjbuild.wheel.pyroot import TargetPython, ensure_target_python, wheel_data
 from pjbuild.wheel.test import call_test, install_wheel, make_cert, wheel_tags
-
-Say = Callable[[str], None]
 
 API_RE = re.compile(r"^cp3(\d+)$")
 
@@ -226,7 +224,7 @@ def build_wheel(
     jobs: int,
     ccache: bool = True,
     smoke: bool = True,
-    say: Say = lambda _: None,
+    say: Say = quiet,
 ) -> WheelResult:
     data = wheel_data()
     plan = outcome.plan

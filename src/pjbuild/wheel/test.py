@@ -9,11 +9,10 @@ modes: ``loopback`` (two accounts, UDP), ``tls`` (the same over TLS) and ``sipp`
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,11 @@ from typing import Any
 
 from pjbuild.core import paths
 from pjbuild.core.errors import BuildError, ToolMissingError
+from pjbuild.core.net import free_udp_port
+from pjbuild.core.say import Say, quiet
 from pjbuild.inputs.targets import Target
 from pjbuild.ontarget.runners import PrefixRunner
 from pjbuild.wheel.pyroot import TargetPython
-
-Say = Callable[[str], None]
 
 
 def call_script() -> Path:
@@ -85,7 +84,7 @@ def call_test(
     timeout: float = 15.0,
     python: str | None = None,
     extra: list[str] | None = None,
-    say: Say = lambda _: None,
+    say: Say = quiet,
 ) -> dict[str, Any]:
     """Run one call_test.py mode; its JSON result plus ``status``/``reason``."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -144,12 +143,6 @@ def make_cert(folder: Path) -> tuple[Path, Path]:
             capture_output=True,
         )  # fmt: skip
     return cert, key
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
