@@ -3,7 +3,7 @@
 For the host and one emulated target (default linux-armhf, through its runner: qemu-arm), the
 artifacts of both presets (same TLS; built, or cache hits, tests none), then pjproject's
 pjsip-perf sample as server and client on 127.0.0.1 (in a loopback-only network namespace, see
-pjbuild.perf), three rates each:
+pjbuild.ontarget.perf), three rates each:
 
   stateless OPTIONS/s   sip:0@ (the server answers without a transaction)
   stateful OPTIONS/s    sip:1@ (a UAS transaction per request)
@@ -12,12 +12,12 @@ pjbuild.perf), three rates each:
 Every rate is the client's completed requests per second (pjsip-perf's own figure), the best
 of --repeats runs (the median is printed too), and the same requests per second of the server's
 CPU time (less sensitive to other load on the machine). Runs alternate between the presets so a
-change of load hits both; server and client share one CPU (pjbuild.perf.settle). Emulated
+change of load hits both; server and client share one CPU (pjbuild.ontarget.perf.settle). Emulated
 targets send a quarter of the requests. Prints the machine, date, load average, both tables and
 the max-speed/default ratios.
 
 Rates in a shared VM vary between runs by more than a preset changes, so for the host it also
-counts the server's instructions per request with valgrind's callgrind (pjbuild.perf
+counts the server's instructions per request with valgrind's callgrind (pjbuild.ontarget.perf
 count_instructions: exact repeats; user-space work only, not the kernel's), unless
 --no-instructions or valgrind is missing (then it says so).
 

@@ -1,9 +1,11 @@
 """Regenerate the docs' generated tables: the targets table in docs/targets.md from toolchains/,
 the versions table in docs/sources.md from the versions table and the archives in the mirror
-(tests/unit/test_docs.py checks both)."""
+(tests/unit/test_docs.py checks both), and the module map in docs/development.md from the
+package's docstrings (checked against the tree)."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from pjbuild.cli.targets import replace_section, targets_markdown
@@ -13,6 +15,30 @@ from pjbuild.inputs.targets import load_targets
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 TARGETS_PAGE = DOCS / "targets.md"
 SOURCES_PAGE = DOCS / "sources.md"
+DEVELOPMENT_PAGE = DOCS / "development.md"
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "pjbuild"
+MAP_BEGIN = "<!-- module-map:begin -->"
+MAP_END = "<!-- module-map:end -->"
+
+
+def _summary(path: Path) -> str:
+    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+    return " ".join(doc.split("\n\n")[0].split()).replace("|", "\\|")
+
+
+def module_map_markdown(package: Path = PACKAGE) -> str:
+    """One row per module of src/pjbuild (a package's row: its __init__'s docstring), lowest
+    layer first as tests/unit/test_layers.py orders them."""
+    rows = ["| module | what it does |", "| --- | --- |"]
+    for path in sorted(package.rglob("*.py"), key=lambda p: p.relative_to(package).parts):
+        rel = path.relative_to(package)
+        if rel.name == "__main__.py":
+            continue
+        name = ".".join(("pjbuild", *rel.with_suffix("").parts)).removesuffix(".__init__")
+        shown = f"**`{name}`**" if rel.name == "__init__.py" else f"`{name}`"
+        rows.append(f"| {shown} | {_summary(path)} |")
+    return "\n".join(rows)
+
 
 if __name__ == "__main__":
     TARGETS_PAGE.write_text(
@@ -28,3 +54,7 @@ if __name__ == "__main__":
         )
     )
     print(f"updated {SOURCES_PAGE}")
+    DEVELOPMENT_PAGE.write_text(
+        replace_section(DEVELOPMENT_PAGE.read_text(), module_map_markdown(), MAP_BEGIN, MAP_END)
+    )
+    print(f"updated {DEVELOPMENT_PAGE}")

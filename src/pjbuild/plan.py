@@ -267,7 +267,7 @@ def build_env(
             *target.pic_cflags,
             *target.cflags,
             *(f"-I{d.prefix}/include" for d in built),
-            *repro.prefix_map_flags(paths.home()),  # reproducible bytes (pjbuild.repro)
+            *repro.prefix_map_flags(paths.home()),  # reproducible bytes (pjbuild.inputs.repro)
         ]
     )
     env = {

@@ -16,6 +16,7 @@ from pjbuild.cli.targets import TABLE_BEGIN, TABLE_END, targets_markdown
 from pjbuild.inputs.targets import load_targets
 
 REPO = Path(__file__).resolve().parents[2]
+SRC = REPO / "src" / "pjbuild"
 DOCS = REPO / "docs"
 README = REPO / "README.md"
 README_MAX_BYTES = 12288
@@ -103,3 +104,23 @@ def test_docs_site_builds_strictly(tmp_path: Path) -> None:
         timeout=300,
     )
     assert run.returncode == 0, f"mkdocs build --strict failed:\n{run.stdout}\n{run.stderr}"
+
+
+def test_the_module_map_lists_every_module_of_the_tree() -> None:
+    """docs/development.md's module map is the tree's: a new, moved or removed module (or a
+    changed docstring) without `python scripts/update_docs.py` fails."""
+    from scripts.update_docs import MAP_BEGIN, MAP_END, module_map_markdown
+
+    text = (REPO / "docs" / "development.md").read_text()
+    section = text.split(MAP_BEGIN, 1)[1].split(MAP_END, 1)[0].strip()
+    assert section == module_map_markdown(), (
+        "docs/development.md's module map drifted from src/pjbuild: "
+        "run python scripts/update_docs.py"
+    )
+    listed = set(re.findall(r"`(pjbuild[.\w]*)`", section))
+    on_disk = {
+        ".".join(("pjbuild", *p.relative_to(SRC).with_suffix("").parts)).removesuffix(".__init__")
+        for p in SRC.rglob("*.py")
+        if p.name != "__main__.py"
+    }
+    assert listed == on_disk

@@ -248,7 +248,7 @@ def test_orphaned_steps_of_a_killed_pjbuild_are_killed(home: Path) -> None:
     """A pjbuild killed with SIGKILL leaves its steps running; the next run kills them."""
     script = (
         "import subprocess, sys, time\n"
-        "from pjbuild import procs\n"
+        "from pjbuild.core import procs\n"
         "p = procs.spawn(['sleep', '300'])\n"
         "print(p.pid, flush=True)\n"
         "time.sleep(300)\n"
@@ -310,7 +310,7 @@ def test_a_step_whose_leader_exited_is_found_by_its_token(home: Path) -> None:
     """The leader (a shell) is gone, its child still runs with the step's PJBUILD_STEP."""
     script = (
         "import subprocess, sys, time\n"
-        "from pjbuild import procs\n"
+        "from pjbuild.core import procs\n"
         "p = procs.spawn(['sh', '-c', 'sleep 300 & echo $!'], stdout=subprocess.PIPE)\n"
         "print(p.pid, p.stdout.readline().decode().strip(), flush=True)\n"
         "p.wait()\n"
@@ -357,8 +357,8 @@ def test_sigterm_stops_the_running_step(home: Path) -> None:
     """`pjbuild` on SIGTERM kills its steps' process groups and exits 143."""
     script = (
         "import sys\n"
-        "from pjbuild import procs\n"
-        "from pjbuild.steplog import StepLog\n"
+        "from pjbuild.core import procs\n"
+        "from pjbuild.core.steplog import StepLog\n"
         "from pathlib import Path\n"
         "procs.install_signal_handlers()\n"
         "log = StepLog(Path(sys.argv[1]))\n"
@@ -434,8 +434,8 @@ def test_sigterm_stops_a_matrix_and_starts_no_other_target(home: Path) -> None:
     script = (
         "import sys, subprocess\n"
         "from pathlib import Path\n"
-        "from pjbuild import matrix, procs\n"
-        "from pjbuild.targets import load_targets\n"
+        "from pjbuild import matrix\nfrom pjbuild.core import procs\n"
+        "from pjbuild.inputs.targets import load_targets\n"
         "def fake(target, template, opts, say, perf=False):\n"
         "    print('started', target.name, flush=True)\n"
         "    p = procs.spawn(['sleep', '30'])\n"

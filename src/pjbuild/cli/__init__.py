@@ -117,7 +117,11 @@ def parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--json", action="store_true")
         if name in ("targets", "versions"):
-            p.add_argument("--markdown", action="store_true", help=f"the README's {name} table")
+            p.add_argument(
+                "--markdown",
+                action="store_true",
+                help=f"the {name} table of the docs",
+            )
         _common(p)
 
     p = sub.add_parser("plan", help="print config_site.h, configure command and test plan")

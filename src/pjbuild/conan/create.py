@@ -1,4 +1,5 @@
-"""Running Conan for `pjbuild conan profile|create` (commands and profiles come from conan.py)."""
+"""Running Conan for `pjbuild conan profile|create` (what they say comes from
+pjbuild.conan.recipe)."""
 
 from __future__ import annotations
 

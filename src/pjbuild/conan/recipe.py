@@ -1,4 +1,5 @@
-"""Conan front-end: host profiles for pjbuild targets and the `conan create` command line.
+"""What Conan is given, pure: host profiles for pjbuild targets and the `conan create` command
+line.
 
 The recipe (recipes/pjproject/conanfile.py) builds through pjbuild's own build path
 (make_plan + run_build); this module only writes what Conan needs to call it for a target.

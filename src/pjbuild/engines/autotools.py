@@ -19,7 +19,7 @@ class AutotoolsEngine:
     ccache: bool = True
     name: str = "autotools"
     checks_configure: bool = True
-    epoch: int = 0  # SOURCE_DATE_EPOCH of the extracted archive (pjbuild.repro)
+    epoch: int = 0  # SOURCE_DATE_EPOCH of the extracted archive (pjbuild.inputs.repro)
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
         env = {**dict(plan.env), **repro.step_env(self.epoch, paths.home())}
@@ -52,7 +52,7 @@ class AutotoolsEngine:
         install_extra(src, prefix, plan.extra_install)
 
 
-# pjproject's samples that the artifact ships (pjsip-perf: SIP throughput, pjbuild.perf)
+# pjproject's samples that the artifact ships (pjsip-perf: SIP throughput, pjbuild.ontarget.perf)
 SAMPLES = ("pjsip-perf",)
 
 

@@ -1,7 +1,7 @@
 """pjproject's Visual Studio solution: MSBuild, then the artifact in pjbuild's layout.
 
 Runs only on Windows with Visual Studio (a Developer Command Prompt: msbuild and cl on PATH,
-INCLUDE/LIB set); what it runs comes from ``pjbuild.msbuild`` (pure, unit-tested on Linux).
+INCLUDE/LIB set); what it runs comes from ``pjbuild.inputs.msbuild`` (pure, unit-tested on Linux).
 """
 
 from __future__ import annotations

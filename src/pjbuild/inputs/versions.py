@@ -1,4 +1,4 @@
-"""`pjbuild versions`: the versions table with what each tree has.
+"""The versions table with what each tree has (printed by `pjbuild versions`).
 
 For each pinned pjproject version: where its archive is (mirror, download cache, or only its
 URL), the bundled components and upstream's CMake build its tree has (scanned from the archive
@@ -63,7 +63,7 @@ TABLE_END = "<!-- versions-table:end -->"
 
 
 def markdown(data: list[dict[str, Any]]) -> str:
-    """The README's versions table (trees scanned from the archives in the mirror)."""
+    """The docs' versions table (docs/sources.md; trees scanned from the archives in the mirror)."""
     lines = [
         "| version | archive | CMake build | bundled components | patches | not applied |",
         "| --- | --- | --- | --- | --- | --- |",

@@ -5,7 +5,7 @@ So every codec a build has is verified by a loopback call under the target's run
 suite's `calls`), and ``--feature srtp|opus`` by the same calls: the callee auto-answers, the
 caller hangs up after 3 s; the call must reach CONFIRMED, use the codec it asked for (all others
 disabled), carry RTP/SAVP with a=crypto when SRTP is a feature, and each side must have decoded
-the tones the other played, in order (pjbuild.audio): that audio flowed is not enough.
+the tones the other played, in order (pjbuild.ontarget.audio): that audio flowed is not enough.
 
 A failed call is made again like a failed test program (``retries`` in testsuites.toml): a
 call that passes then is reported as passed *and* flaky, with the first failure's reason and
@@ -90,7 +90,7 @@ class CallResult:
     callee_exit: str = ""
     flaky: bool = False  # failed, then passed when made again
     requested: str = ""  # the codec asked for (CallSpec.codec)
-    # what each side decoded: pjbuild.audio.Heard.to_json() of the callee's and caller's
+    # what each side decoded: pjbuild.ontarget.audio.Heard.to_json() of the callee's and caller's
     # recordings
     audio: dict[str, Any] = field(default_factory=dict)
     # "log and audio"; "audio": the build logs below LOGGED_LEVEL, so the codec and SRTP are

@@ -1,4 +1,5 @@
-"""What pjbuild builds, measured: SIP throughput (pjsip-perf) and stripped footprint.
+"""SIP throughput on the target (pjsip-perf), for `pjbuild matrix --perf` and benchmarks/;
+instruction counts under callgrind. Footprint is benchmarks/sizes.py.
 
 Throughput: pjproject's ``pjsip-perf`` sample (shipped in the artifact's ``bin/``) runs as a
 server and as a client on 127.0.0.1, through the target's runner (natively, under QEMU, Wine).

@@ -64,7 +64,7 @@ def check_target(target: Target) -> None:
         raise ConfigError(
             f"pjbuild does not build wheels for {target.name}",
             hint="wheels are set up for targets with a [wheel] table in their toolchain file "
-            "(linux-x86_64 natively, linux-aarch64 cross); see the README's wheel section",
+            "(linux-x86_64 natively, linux-aarch64 cross); see docs/wheels.md",
         )
 
 
