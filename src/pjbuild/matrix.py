@@ -36,7 +36,7 @@ class MatrixEntry:
     tls: dict[str, Any] = field(default_factory=dict)
     features: dict[str, Any] = field(default_factory=dict)
     lib_size_bytes: int | None = None
-    # --perf: pjsip-perf on the target (pjbuild.ontarget.perf): {"runner", "stateless_options_per_s",
+    # --perf: pjsip-perf on the target (ontarget.perf): {"runner", "stateless_options_per_s",
     # "invite_calls_per_s", "counts", "error"}; empty when not asked
     perf: dict[str, Any] = field(default_factory=dict)
     # what the build did with each media component: {name: {"state", "why", "on_target"}}

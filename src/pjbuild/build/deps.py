@@ -67,7 +67,7 @@ class BuildContext:
         return env
 
     def flags(self, optimize: bool = True) -> list[str]:
-        """Compile flags: the target's, position independent, paths mapped (pjbuild.inputs.repro)."""
+        """Compile flags: the target's, position independent, paths mapped (inputs.repro)."""
         return [
             *(self.optimize if optimize else ()),
             *self.target.pic_cflags,
