@@ -1,6 +1,6 @@
 """pjbuild.ontarget.perf: pjsip-perf's output, the command lines, a measurement with a stand-in
-program, the footprint arithmetic, and the matrix's perf columns. Fixtures under fixtures/pjsip-perf/
-are real pjsip-perf 2.17 output (linux-x86_64, preset default)."""
+program, the footprint arithmetic (benchmarks/sizes.py), and the matrix's perf columns. Fixtures
+under fixtures/pjsip-perf/ are real pjsip-perf 2.17 output (linux-x86_64, preset default)."""
 
 from __future__ import annotations
 
