@@ -22,6 +22,10 @@ from conan import ConanFile
 from conan.errors import ConanInvalidConfiguration
 from conan.tools.files import copy
 
+# The TLS backends and features are pjbuild's registries (pjbuild.inputs.registry): an entry
+# added there is an option value here too.
+from pjbuild.inputs import registry
+
 # Link order of pjproject's libraries (as libpjproject.pc lists them) and what each needs.
 COMPONENTS = {
     "pjsua2": ["pjsua"],
@@ -63,9 +67,8 @@ class PjprojectConan(ConanFile):
     options = {
         "target": ["ANY"],  # the pjbuild target (from `pjbuild conan profile`)
         "preset": ["ANY"],
-        "tls": ["openssl", "mbedtls", "gnutls", "schannel", "none", "default"],
-        "srtp": [True, False],
-        "opus": [True, False],
+        "tls": [*registry.tls_backends(), "default"],
+        **{feature: [True, False] for feature in registry.features()},
         "overrides": ["ANY"],  # config_site.h overrides: "NAME=VALUE;..." sorted (canonical)
         # dependencies from the system ("openssl,opus"): required here, satisfied by the
         # profile's [platform_requires] (written by `pjbuild conan profile`)
@@ -79,8 +82,7 @@ class PjprojectConan(ConanFile):
         "target": "host",
         "preset": "default",
         "tls": "default",
-        "srtp": False,
-        "opus": False,
+        **{feature: False for feature in registry.features()},
         "overrides": "",
         "system_deps": "",
         "deps_from": "default",
@@ -106,7 +108,7 @@ class PjprojectConan(ConanFile):
         from pjbuild.plan import Request
 
         tls = str(self.options.tls)
-        features = tuple(f for f in ("srtp", "opus") if bool(self.options.get_safe(f)))
+        features = tuple(f for f in registry.features() if bool(self.options.get_safe(f)))
         overrides = tuple(i for i in str(self.options.overrides).split(";") if i)
         return Request(
             target=str(self.options.target),

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from pjbuild.core.errors import PjbuildError, ToolMissingError
 from pjbuild.inputs.deps import resolve as resolve_deps
+from pjbuild.inputs.registry import load_configure_data
 from pjbuild.inputs.targets import Target
 from pjbuild.inputs.tree import header_available, load_components
 from pjbuild.ontarget.runners import emulator_too_old
-from pjbuild.plan import load_configure_data, tls_backend
+from pjbuild.plan import tls_backend
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from typing import Any
 from pjbuild import __version__
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, unknown
-from pjbuild.core.schema import CONFIGURE, load_checked
 from pjbuild.inputs import msbuild, repro
 from pjbuild.inputs.deps import DepChoice, pkg_config_dirs, providing
 from pjbuild.inputs.deps import resolve as resolve_deps
@@ -35,6 +34,7 @@ from pjbuild.inputs.options import (
     render_header,
     resolve,
 )
+from pjbuild.inputs.registry import load_configure_data
 from pjbuild.inputs.sources import (
     ResolvedSource,
     fetch,
@@ -192,10 +192,6 @@ def _canon(data: Any) -> Any:
 def compute_digest(inputs: dict[str, Any]) -> str:
     blob = json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
-
-
-def load_configure_data() -> dict[str, Any]:
-    return load_checked(paths.resources() / "configure.toml", CONFIGURE)
 
 
 def tls_backend(target: Target, requested: str | None, data: dict[str, Any]) -> str:

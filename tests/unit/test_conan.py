@@ -66,8 +66,7 @@ def test_create_command_is_offline_and_carries_binary_options(tmp_path: Path) ->
     args = CreateArgs(
         preset="minimal-size",
         tls="mbedtls",
-        srtp=True,
-        opus=False,
+        features=("srtp",),
         overrides=("PJSUA_MAX_CALLS=8", "PJ_LOG_MAX_LEVEL=3"),
         tests="quick",
     )
@@ -79,6 +78,7 @@ def test_create_command_is_offline_and_carries_binary_options(tmp_path: Path) ->
     assert "-o:h=pjproject/*:preset=minimal-size" in argv
     assert "-o:h=pjproject/*:tls=mbedtls" in argv
     assert "-o:h=pjproject/*:srtp=True" in argv
+    assert "-o:h=pjproject/*:opus=False" in argv
     assert "-o:h=pjproject/*:deps_from=default" in argv
     assert "-o:h=pjproject/*:overrides=PJSUA_MAX_CALLS=8;PJ_LOG_MAX_LEVEL=3" in argv
     assert "-c:h=user.pjbuild:tests=quick" in argv  # a conf: not in the package_id

@@ -28,6 +28,7 @@ from pjbuild.core.steplog import StepLog
 from pjbuild.engines import engine_for, required_tools
 from pjbuild.inputs.deps import providing
 from pjbuild.inputs.options import effective
+from pjbuild.inputs.registry import load_configure_data
 from pjbuild.inputs.repro import source_date_epoch
 from pjbuild.inputs.targets import Target
 from pjbuild.inputs.testsuites import CALL_PROGRAM, TestCatalog
@@ -55,7 +56,7 @@ from pjbuild.ontarget.testsuites import (
     known_failure,
     run_suite,
 )
-from pjbuild.plan import BuildPlan, load_configure_data, request_to_json
+from pjbuild.plan import BuildPlan, request_to_json
 
 SBOM_FILE = "sbom.cdx.json"
 

@@ -19,6 +19,7 @@ from pjbuild import __version__
 from pjbuild.core import paths, procs
 from pjbuild.core.errors import ConfigError, HomeError, PjbuildError
 from pjbuild.core.files import write_atomic
+from pjbuild.inputs import registry
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -62,7 +63,7 @@ def _deps_args(p: argparse.ArgumentParser) -> None:
         dest="features",
         action="append",
         default=[],
-        metavar="srtp|opus",
+        metavar="|".join(registry.features()),
         help="build with an external library, verified by a loopback call (repeatable, or a,b)",
     )
 
@@ -75,7 +76,9 @@ def _plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", required=True, help="target name, or 'host'")
     p.add_argument("--preset", default="default")
     p.add_argument(
-        "--tls", default=None, help="openssl|mbedtls|gnutls|schannel|none (default: target's)"
+        "--tls",
+        default=None,
+        help=f"{'|'.join(registry.tls_backends())} (default: the target's)",
     )
     _deps_args(p)
     p.add_argument(
@@ -100,7 +103,7 @@ def _plan_args(p: argparse.ArgumentParser) -> None:
         help="pjproject version from the versions table (`pjbuild versions`; default: 2.17)",
     )
     p.add_argument("--source", default=None, help="a pjproject archive path or URL")
-    p.add_argument("--tests", default="quick", help="quick|full|none")
+    p.add_argument("--tests", default="quick", help="|".join(registry.test_suites()))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -203,7 +206,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--set-raw", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--version", dest="pj_version", default=None)
-    p.add_argument("--tests", default="quick", help="quick|full|none")
+    p.add_argument("--tests", default="quick", help="|".join(registry.test_suites()))
     p.add_argument(
         "--jobs",
         type=int,
@@ -275,8 +278,20 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _report(exc: PjbuildError) -> int:
+    err.print(f"[bold red]error:[/] {exc.summary}", markup=True, highlight=False)
+    if exc.hint:
+        err.print(f"fix: {exc.hint}", markup=False)
+    if exc.details:
+        err.print(exc.details, markup=False)
+    return exc.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:  # the parser's choices and help come from data files (pjbuild.inputs.registry)
+        args = parser().parse_args(argv)
+    except PjbuildError as exc:
+        return _report(exc)
     if argv is None:  # the pjbuild program (not a call from Python): own the signals
         procs.install_signal_handlers()
     try:
@@ -284,12 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = _HANDLERS[args.command]
         return handler(args)
     except PjbuildError as exc:
-        err.print(f"[bold red]error:[/] {exc.summary}", markup=True, highlight=False)
-        if exc.hint:
-            err.print(f"fix: {exc.hint}", markup=False)
-        if exc.details:
-            err.print(exc.details, markup=False)
-        return exc.exit_code
+        return _report(exc)
     except OSError as exc:
         return _os_error(exc)
     except KeyboardInterrupt:

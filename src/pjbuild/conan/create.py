@@ -86,8 +86,7 @@ def conan_create(req: Request, say: Say) -> dict[str, Any]:
     args = CreateArgs(
         preset=plan.preset.name,
         tls=req.tls or "default",
-        srtp="srtp" in plan.features,
-        opus="opus" in plan.features,
+        features=plan.features,
         overrides=tuple(req.sets),
         tests=req.tests,
         deps_from=req.deps_from or "default",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError
+from pjbuild.inputs import registry
 from pjbuild.inputs.deps import DepChoice
 from pjbuild.inputs.targets import Target
 from pjbuild.ontarget.runners import runner_for
@@ -129,8 +130,7 @@ def system_deps(plan: BuildPlan) -> str:
 class CreateArgs:
     preset: str
     tls: str
-    srtp: bool
-    opus: bool
+    features: tuple[str, ...]  # the --feature names asked for (registry.features())
     overrides: tuple[str, ...]
     tests: str
     deps_from: str = "default"
@@ -165,8 +165,7 @@ def create_command(
         "--build=missing:pjproject/*",
         f"-o:h={RECIPE_NAME}/*:preset={args.preset}",
         f"-o:h={RECIPE_NAME}/*:tls={args.tls}",
-        f"-o:h={RECIPE_NAME}/*:srtp={args.srtp}",
-        f"-o:h={RECIPE_NAME}/*:opus={args.opus}",
+        *(f"-o:h={RECIPE_NAME}/*:{f}={f in args.features}" for f in registry.features()),
         f"-o:h={RECIPE_NAME}/*:deps_from={args.deps_from}",
         f"-c:h=user.pjbuild:tests={args.tests}",
         # test_package builds in a temporary folder, never inside recipes/ (a shared checkout)

@@ -25,6 +25,8 @@ CONFIGURE: Shape = {
         "each",
         {
             "imp": "text",
+            "number": "text",
+            "config_site": "text",
             "header?": "text",
             "since?": "text",
             "provider?": "text",

@@ -24,14 +24,13 @@ from pjbuild import __version__
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, unknown
 from pjbuild.core.tomlload import Table, load_toml
-from pjbuild.inputs import repro
+from pjbuild.inputs import registry, repro
 from pjbuild.inputs.sources import SourceVersion
 from pjbuild.inputs.targets import Target
 
 PROVIDERS = ("system", "source", "prefix")
 OVERRIDES = ("system", "source")  # what --deps-from may say
 BUILD_KINDS = ("cmake", "openssl", "autotools")
-FEATURES = ("srtp", "opus")
 
 
 @dataclass(frozen=True)
@@ -306,8 +305,8 @@ def resolve(
     if tls is not None:
         wanted.append(tls)
     for feature in features:
-        if feature not in FEATURES:
-            raise unknown("feature", feature, FEATURES)
+        if feature not in registry.features():
+            raise unknown("feature", feature, registry.features())
         recipe = recipe_for(f"feature:{feature}", recipes)
         if recipe is None:
             raise ConfigError(f"no dependency recipe provides feature '{feature}'")

@@ -10,6 +10,7 @@ from typing import Any
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, unknown
 from pjbuild.core.tomlload import Table, load_toml
+from pjbuild.inputs import registry
 from pjbuild.inputs.sources import release_at_least
 
 Value = bool | int | str
@@ -172,7 +173,7 @@ class ResolvedConfig:
 
 _OPTION_KEYS = (
     "type", "description", "default", "min", "max", "max_select", "values", "implies",
-    "render", "managed_by", "conflicts", "sets", "upstream", "since",
+    "render", "managed_by", "conflicts", "sets", "upstream", "since", "values_from",
 )  # fmt: skip
 
 
@@ -194,7 +195,7 @@ def _option_from(name: str, data: Any, path: Path) -> Option:
         minimum=body.optional_int("min"),
         maximum=body.optional_int("max"),
         max_select=body.optional_int("max_select"),
-        values=body.pairs("values"),
+        values=_values(body),
         implies=body.lists("implies"),
         render=body.flag("render", True),
         managed_by=body.text("managed_by", ""),
@@ -210,6 +211,21 @@ def _option_from(name: str, data: Any, path: Path) -> Option:
     if option.default is not None:
         option.check(option.default)
     return option
+
+
+def _values(body: Table) -> tuple[tuple[str, str], ...]:
+    """An enum's values: its own, or a registry's (``values_from = "tls"``: every TLS backend,
+    with the C expression of its ``config_site`` key)."""
+    source = body.text("values_from", "")
+    if not source:
+        return body.pairs("values")
+    if source != "tls":
+        raise ConfigError(
+            f"{body.path}: values_from = '{source}' is not a registry",
+            hint='values_from = "tls" (the TLS backends of resources/configure.toml)',
+        )
+    data = registry.load_configure_data()["tls"]
+    return tuple((str(data[name]["imp"]), str(data[name]["config_site"])) for name in data)
 
 
 def load_schema(path: Path | None = None) -> Schema:

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild.core.net import free_udp_port
+from pjbuild.inputs.registry import load_configure_data
 from pjbuild.ontarget import audio
 from pjbuild.ontarget.runners import PrefixRunner, signal_name, stop
 from pjbuild.ontarget.testsuites import flaky_reason
-from pjbuild.plan import load_configure_data
 
 # seconds (scaled by the runner's timeout factor) the call may take to end: set-up, the 3 s
 # call, hang-up; pjsua's output is unbuffered (--stdout-no-buf), so its end is seen at once

@@ -10,21 +10,10 @@ from pathlib import Path
 
 from pjbuild.core.errors import VerificationError
 from pjbuild.inputs.deps import providing
+from pjbuild.inputs.registry import load_configure_data, tls_by_number
 from pjbuild.ontarget.runners import Completed, Runner
 from pjbuild.ontarget.testsuites import TestTree, parse_config, tail
-from pjbuild.plan import BuildPlan, load_configure_data
-
-# PJ_SSL_SOCK_IMP_* numbers from pjlib/include/pj/config.h
-_IMP_NUMBERS = {
-    "none": "0",
-    "openssl": "1",
-    "gnutls": "2",
-    "darwin": "3",
-    "apple": "4",
-    "schannel": "5",
-    "mbedtls": "6",
-}
-_NUMBER_IMP = {v: k for k, v in _IMP_NUMBERS.items()}
+from pjbuild.plan import BuildPlan
 
 
 @dataclass(frozen=True)
@@ -212,7 +201,7 @@ def read_probe(
             hint=f"run `pjbuild doctor --target {target}`",
             details=tail(done.output),
         )
-    backend = _NUMBER_IMP.get(values["PJ_SSL_SOCK_IMP"], values["PJ_SSL_SOCK_IMP"])
+    backend = tls_by_number(values["PJ_SSL_SOCK_IMP"])
     runtime_big = values["RUNTIME_BIG_ENDIAN"] == "1"
     if runtime_big != (values["PJ_IS_BIG_ENDIAN"] == "1"):
         raise VerificationError(

@@ -1,0 +1,42 @@
+"""The registries of pjbuild's named choices, in data: TLS backends and features
+(resources/configure.toml ``[tls.*]``, ``[features.*]``) and test suites
+(resources/testsuites.toml). The CLI's help, the plan, the probe, doctor and the Conan recipe's
+options read them here, so adding a backend or a feature is one data entry (plus a dependency
+recipe when its library is built from source)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pjbuild.core import paths
+from pjbuild.core.schema import CONFIGURE, load_checked
+from pjbuild.inputs.testsuites import load_catalog
+
+NO_TESTS = "none"
+
+
+def load_configure_data() -> dict[str, Any]:
+    """resources/configure.toml, checked against its shape."""
+    return load_checked(paths.resources() / "configure.toml", CONFIGURE)
+
+
+def tls_backends() -> tuple[str, ...]:
+    return tuple(load_configure_data()["tls"])
+
+
+def features() -> tuple[str, ...]:
+    return tuple(load_configure_data().get("features", {}))
+
+
+def test_suites() -> tuple[str, ...]:
+    """The suites of the test catalog, then "none" (build only)."""
+    return (*load_catalog().suites, NO_TESTS)
+
+
+def tls_by_number(number: str) -> str:
+    """The backend whose PJ_SSL_SOCK_IMP number the built pjlib reports (the number itself when
+    no registered backend has it)."""
+    for name, backend in load_configure_data()["tls"].items():
+        if backend["number"] == number:
+            return str(name)
+    return number
