@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from pjbuild.cli.targets import replace_section, targets_markdown
+from pjbuild.cli.targets import TABLE_BEGIN, TABLE_END, targets_markdown
 from pjbuild.inputs import versions
 from pjbuild.inputs.targets import load_targets
 
@@ -19,6 +19,13 @@ DEVELOPMENT_PAGE = DOCS / "development.md"
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "pjbuild"
 MAP_BEGIN = "<!-- module-map:begin -->"
 MAP_END = "<!-- module-map:end -->"
+
+
+def replace_section(text: str, table: str, begin: str, end: str) -> str:
+    """``text`` with what lies between the ``begin`` and ``end`` markers replaced by ``table``."""
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    return f"{head}{begin}\n{table}\n{end}{tail}"
 
 
 def _summary(path: Path) -> str:
@@ -42,7 +49,12 @@ def module_map_markdown(package: Path = PACKAGE) -> str:
 
 if __name__ == "__main__":
     TARGETS_PAGE.write_text(
-        replace_section(TARGETS_PAGE.read_text(), targets_markdown(load_targets().values()))
+        replace_section(
+            TARGETS_PAGE.read_text(),
+            targets_markdown(load_targets().values()),
+            TABLE_BEGIN,
+            TABLE_END,
+        )
     )
     print(f"updated {TARGETS_PAGE}")
     SOURCES_PAGE.write_text(

@@ -141,6 +141,47 @@ class BuildPlan:
             out[d.component] = entry
         return out
 
+    def test_plan(self) -> dict[str, list[str]] | str:
+        """The tests each program runs: a listing, or a sentence for the whole or no suite."""
+        suite = self.catalog.suites.get(self.tests)
+        if suite is None:
+            return "none"
+        if suite.all:
+            return "every test each program lists"
+        return {p: list(t) for p, t in suite.tests}
+
+    def to_json(self, jobs: int) -> dict[str, Any]:
+        """The plan as `pjbuild plan --json` prints it (commands shown with ``jobs``)."""
+        return {
+            "target": self.target.name,
+            "inputs_digest": self.digest,
+            "source": {
+                "version": self.source.version.version,
+                "file": str(self.source.path),
+                "sha256": self.source.sha256,
+                "origin": self.source.origin,
+            },
+            "patches": [p.file.name for p in self.source.version.patches],
+            "skipped_patches": [
+                {"file": s.name, "reason": s.reason} for s in self.source.version.skipped
+            ],
+            "tls": self.tls.backend,
+            "tls_provider": self.tls.provider,
+            "deps": [d.summary() for d in self.deps],
+            "features": list(self.features),
+            "config_site_h": self.header,
+            "engine": self.target.engine,
+            "configure": self.configure_command() if self.target.engine == "autotools" else [],
+            "commands": self.build_commands(jobs),
+            "env": dict(self.env),
+            "components": self.components_json(),
+            "tests": {
+                "suite": self.tests,
+                "runner": self.target.runner.kind,
+                "plan": self.test_plan(),
+            },
+        }
+
     def configure_command(self) -> list[str]:
         return ["./configure", *self.configure_args]
 

@@ -264,3 +264,41 @@ def test_dep_prefix_contents_are_in_the_inputs_digest(home: Path, tmp_path: Path
     (prefix / "lib" / "libssl.so").unlink()
     (prefix / "lib" / "libssl.so").symlink_to("libssl.so.1.1")
     assert digest() not in (first, second)
+
+
+def test_each_command_is_the_module_named_after_it() -> None:
+    """`pjbuild X` is pjbuild.cli.X, and `pjbuild --help` lists exactly the registered ones."""
+    from pjbuild.cli import COMMANDS
+
+    assert {name: mod.__name__ for name, mod in COMMANDS.items()} == {
+        name: f"pjbuild.cli.{name}" for name in COMMANDS
+    }
+    proc = pjbuild("--help", check=True)
+    listed = proc.stdout.split("{", 1)[1].split("}", 1)[0].split(",")
+    assert listed == list(COMMANDS)
+
+
+def test_shared_arguments_are_declared_once() -> None:
+    """The arguments several commands take are declared in cli/args.py only: a command module
+    that declares --jobs (or another shared one) itself fails."""
+    import ast
+
+    import pjbuild.cli
+
+    shared = {"--jobs", "--json", "--force", "--no-ccache", "--tls", "--feature", "--deps-from",
+              "--toolchains-dir", "--presets-dir", "--set", "--version", "--tests"}  # fmt: skip
+    folder = Path(pjbuild.cli.__file__).parent
+    declared: dict[str, list[str]] = {}
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add_argument"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in shared
+            ):
+                declared.setdefault(path.name, []).append(node.args[0].value)
+    assert set(declared) == {"args.py"}, declared
+    assert sorted(declared["args.py"]) == sorted(shared)

@@ -56,10 +56,10 @@ def test_readme_is_a_landing_page() -> None:
 
 @pytest.mark.parametrize("page", ["docs/commands.md", "README.md"])
 def test_every_command_is_documented(page: str) -> None:
-    from pjbuild.cli import _HANDLERS
+    from pjbuild.cli import COMMANDS
 
     text = (REPO / page).read_text()
-    missing = [name for name in _HANDLERS if f"pjbuild {name}" not in text]
+    missing = [name for name in COMMANDS if f"pjbuild {name}" not in text]
     assert not missing, f"{page} does not mention {', '.join(f'pjbuild {n}' for n in missing)}"
 
 

@@ -18,10 +18,10 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from pjbuild.build.cache import Cache, gc
+from pjbuild.build.cache import Cache, gc, parse_size
 from pjbuild.build.repro import compare, load_manifest
 from pjbuild.build.sbom import make_sbom, summary
-from pjbuild.cli import main, parse_size
+from pjbuild.cli import main
 from pjbuild.core import procs
 from pjbuild.core.errors import ConfigError
 from pjbuild.core.files import write_json_atomic

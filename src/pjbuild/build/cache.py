@@ -24,7 +24,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from pjbuild.core import paths
-from pjbuild.core.errors import BuildError
+from pjbuild.core.errors import BuildError, ConfigError
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,23 @@ class GcReport:
     kept: list[str] = field(default_factory=list)
     freed_bytes: int = 0
     kept_bytes: int = 0
+
+
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """A size limit as `pjbuild gc --max-size` takes it: bytes, or K, M, G, T (binary units,
+    with an optional B or iB: 500M, 2G, 1.5GiB)."""
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = value[-1:] if value[-1:] in _SIZE_UNITS else ""
+    number = value[: len(value) - len(unit)]
+    try:
+        return int(float(number) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise ConfigError(
+            f"bad size '{text}'", hint="a number with an optional K, M, G or T (e.g. 2G)"
+        ) from None
 
 
 def gc(

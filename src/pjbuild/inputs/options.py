@@ -322,12 +322,14 @@ def parse_raw(schema: Schema, assignments: list[str]) -> dict[str, str]:
     return out
 
 
-def canonical_overrides(sets: dict[str, Value], raw: dict[str, str]) -> tuple[str, ...]:
-    def show(v: Value) -> str:
-        return ("1" if v else "0") if isinstance(v, bool) else str(v)
+def show_value(value: object) -> str:
+    """An option's value as `--set` takes it and the tables print it (booleans as 1/0)."""
+    return ("1" if value else "0") if isinstance(value, bool) else str(value)
 
+
+def canonical_overrides(sets: dict[str, Value], raw: dict[str, str]) -> tuple[str, ...]:
     return tuple(
-        [f"{k}={show(v)}" for k, v in sorted(sets.items())]
+        [f"{k}={show_value(v)}" for k, v in sorted(sets.items())]
         + [f"raw:{k}={v}" for k, v in sorted(raw.items())]
     )
 

@@ -13,13 +13,12 @@ import tarfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, SourceError
 from pjbuild.core.files import write_atomic
 from pjbuild.core.tomlload import Table, load_toml
-from pjbuild.inputs.options import Schema, Value
+from pjbuild.inputs.options import Schema, Value, show_value
 from pjbuild.inputs.sources import SourceVersion, verify
 from pjbuild.inputs.targets import Target
 
@@ -196,7 +195,7 @@ def decide(
             add_args(comp.missing)
             origin = origins.get(comp.option, "default")
             decisions.append(
-                TreeDecision(comp.name, "disabled", f"{comp.option}={_show(value)} ({origin})")
+                TreeDecision(comp.name, "disabled", f"{comp.option}={show_value(value)} ({origin})")
             )
             continue
         if comp.builtin:
@@ -225,9 +224,9 @@ def decide(
             if comp.external:
                 why_not += f" and the system library is missing (install {comp.package})"
         if origins.get(comp.option) == "set":
-            fix = f"--set {comp.option}={_show(comp.off)}"
+            fix = f"--set {comp.option}={show_value(comp.off)}"
             raise ConfigError(
-                f"{comp.option}={_show(value)} cannot be built: {why_not}",
+                f"{comp.option}={show_value(value)} cannot be built: {why_not}",
                 hint=f"install {comp.package}, or {fix}" if comp.package else fix,
             )
         if comp.option:
@@ -235,7 +234,3 @@ def decide(
             changed[comp.option] = comp.off
         decisions.append(TreeDecision(comp.name, "disabled", why_not))
     return changed, args, decisions
-
-
-def _show(value: Any) -> str:
-    return ("1" if value else "0") if isinstance(value, bool) else str(value)

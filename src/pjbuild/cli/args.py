@@ -1,0 +1,190 @@
+"""Argument groups the commands share, each declared once, and what they turn into: the build
+`Request`, the feature list, the `--dep-prefix` pairs, the target names."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pjbuild.core.errors import ConfigError
+from pjbuild.inputs import registry
+
+if TYPE_CHECKING:
+    from pjbuild.plan import Request
+
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]  # add_subparsers()
+
+
+def data_dirs(p: argparse.ArgumentParser) -> None:
+    """Extra target and preset folders (every command reads targets or presets)."""
+    p.add_argument(
+        "--toolchains-dir",
+        action="append",
+        type=Path,
+        default=[],
+        help="extra folder of target TOML files (also PJBUILD_TOOLCHAINS_PATH)",
+    )
+    p.add_argument(
+        "--presets-dir",
+        action="append",
+        type=Path,
+        default=[],
+        help="extra folder of preset TOML files (also PJBUILD_PRESETS_PATH)",
+    )
+
+
+def json_output(p: argparse.ArgumentParser, help: str | None = None) -> None:
+    p.add_argument("--json", action="store_true", help=help)
+
+
+LAST_LINE_JSON = "last stdout line: one JSON object"
+
+
+def jobs(p: argparse.ArgumentParser, help: str | None = None) -> None:
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help=help)
+
+
+def rebuild(p: argparse.ArgumentParser) -> None:
+    """--force and --no-ccache: how a command that builds treats the cache."""
+    p.add_argument("--force", action="store_true", help="rebuild even on a cache hit")
+    p.add_argument("--no-ccache", action="store_true", help="do not use ccache")
+
+
+def building(
+    p: argparse.ArgumentParser, jobs_help: str | None = None, json_help: str = LAST_LINE_JSON
+) -> None:
+    """What a command that builds takes besides the inputs: --jobs, --force, --no-ccache,
+    --json (build, wheel, matrix)."""
+    jobs(p, jobs_help)
+    rebuild(p)
+    json_output(p, json_help)
+
+
+def tls(p: argparse.ArgumentParser, default_is: str = "the target's") -> None:
+    p.add_argument(
+        "--tls", default=None, help=f"{'|'.join(registry.tls_backends())} (default: {default_is})"
+    )
+
+
+def deps(p: argparse.ArgumentParser) -> None:
+    """Where the dependencies come from, and the external features."""
+    p.add_argument(
+        "--deps-from",
+        choices=("system", "source"),
+        default=None,
+        help="where every dependency comes from (default: each target's providers)",
+    )
+    p.add_argument(
+        "--dep-prefix",
+        dest="dep_prefixes",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="take dependency NAME (e.g. openssl) from a folder where it is installed "
+        "(include/ and lib/); the only source of OpenSSL for MSVC targets",
+    )
+    p.add_argument(
+        "--feature",
+        dest="features",
+        action="append",
+        default=[],
+        metavar="|".join(registry.features()),
+        help="build with an external library, verified by a loopback call (repeatable, or a,b)",
+    )
+
+
+def build_inputs(p: argparse.ArgumentParser, *, one_target: bool = True) -> None:
+    """What a build is made of: target, preset, TLS, dependencies, options, version, source,
+    test suite (plan, build, wheel, conan create; matrix without --target and --source)."""
+    if one_target:
+        p.add_argument("--target", required=True, help="target name, or 'host'")
+    p.add_argument("--preset", default="default")
+    tls(p, "the target's" if one_target else "each target's")
+    deps(p)
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a managed config_site.h option (see `pjbuild options`)",
+    )
+    p.add_argument(
+        "--set-raw",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="define an unmanaged macro (C identifier = one-line constant)",
+    )
+    p.add_argument(
+        "--version",
+        dest="pj_version",
+        default=None,
+        help="pjproject version from the versions table (`pjbuild versions`; default: 2.17)",
+    )
+    if one_target:
+        p.add_argument("--source", default=None, help="a pjproject archive path or URL")
+    p.add_argument("--tests", default="quick", help="|".join(registry.test_suites()))
+
+
+def features(values: list[str]) -> tuple[str, ...]:
+    """--feature values, repeated or comma-separated."""
+    return tuple(f.strip() for v in values for f in v.split(",") if f.strip())
+
+
+def names(text: str) -> list[str]:
+    """A comma-separated list of names (--targets a,b)."""
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def dep_prefixes(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """NAME=PATH pairs; a PATH that is a folder here is made absolute (builds run in their own
+    work folder). One that is not is kept as given: it may be a path on the machine that builds
+    (C:\\OpenSSL-Win64 for an MSVC target planned on Linux); make_plan checks the others."""
+    out = []
+    for item in values:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ConfigError(
+                f"bad --dep-prefix '{item}'", hint="NAME=PATH, e.g. --dep-prefix openssl=/opt/ssl"
+            )
+        folder = Path(path).expanduser()
+        out.append((name, str(folder.resolve()) if folder.is_dir() else path))
+    return tuple(out)
+
+
+def check_counts(args: argparse.Namespace) -> None:
+    """--jobs and --parallel are counts of one or more (make -j0 is not a build)."""
+    for flag in ("jobs", "parallel"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
+            raise ConfigError(
+                f"--{flag} {value}: must be 1 or more",
+                hint=f"--{flag} N with N >= 1 (default: "
+                + ("the number of CPUs" if flag == "jobs" else "--jobs")
+                + ")",
+            )
+
+
+def request(args: argparse.Namespace, target: str | None = None) -> Request:
+    """The build request from the build_inputs arguments (matrix sets the target per entry)."""
+    from pjbuild.plan import Request
+
+    return Request(
+        target=target or args.target,
+        preset=args.preset,
+        tls=args.tls,
+        sets=tuple(args.sets),
+        set_raw=tuple(args.set_raw),
+        version=args.pj_version,
+        source=getattr(args, "source", None),
+        tests=args.tests,
+        deps_from=args.deps_from,
+        features=features(args.features),
+        dep_prefixes=dep_prefixes(getattr(args, "dep_prefixes", [])),
+        fetch=not getattr(args, "no_fetch", False),
+        toolchains_dirs=tuple(args.toolchains_dir),
+        presets_dirs=tuple(args.presets_dir),
+    )

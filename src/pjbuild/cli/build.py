@@ -1,0 +1,56 @@
+"""`pjbuild build`: build, verify on the target, test and publish one artifact."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING
+
+from pjbuild.cli import args as shared
+from pjbuild.cli.output import out, say
+
+if TYPE_CHECKING:
+    from pjbuild.cli.args import Subcommands
+
+
+def add(sub: Subcommands) -> None:
+    p = sub.add_parser("build", help="build, verify on the target, test and publish")
+    shared.build_inputs(p)
+    shared.building(p)
+    shared.data_dirs(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pjbuild.build.run import BuildOptions, run_build
+    from pjbuild.plan import make_plan
+
+    plan = make_plan(shared.request(args))
+    say(
+        f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend} "
+        f"({plan.tls.provider}), inputs digest {plan.digest}"
+    )
+    for dep in plan.deps:
+        say(f"dependency {dep.name}: {dep.package or dep.recipe.version} ({dep.provider})")
+    outcome = run_build(
+        plan, BuildOptions(jobs=args.jobs, force=args.force, ccache=not args.no_ccache), say
+    )
+    summary = outcome.summary()
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+        return 0
+    t = summary["tests"]
+    tls = summary["tls"]
+    features = "".join(
+        f"; {name}: verified={f['verified']} call={f['on_target_test']}"
+        for name, f in summary["features"].items()
+    )
+    out.print(
+        f"{'cache hit' if outcome.cache_hit else 'built'}: {summary['artifact']}\n"
+        f"TLS {tls['requested']} verified={tls['verified']} "
+        f"ssl_sock_test={tls.get('on_target_test', 'not-run')}{features}; "
+        f"tests ({t['suite']}): {t['passed']} passed, {t['failed']} failed, "
+        f"{t['skipped']} skipped, {t['known']} known; {summary['duration_s']:.1f}s",
+        markup=False,
+    )
+    return 0

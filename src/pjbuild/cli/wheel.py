@@ -1,0 +1,79 @@
+"""`pjbuild wheel`: the pjsua2 Python wheel (abi3) from the target's build, tested with calls
+on the target."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pjbuild.cli import args as shared
+from pjbuild.cli.output import out, say
+
+if TYPE_CHECKING:
+    from pjbuild.cli.args import Subcommands
+
+
+def add(sub: Subcommands) -> None:
+    p = sub.add_parser(
+        "wheel", help="pjsua2 Python wheel (abi3) from the target's build, tested with calls"
+    )
+    shared.build_inputs(p)
+    p.add_argument(
+        "--python-api",
+        default=None,
+        metavar="cp3X",
+        help="lowest CPython the wheel supports (limited API; default cp38)",
+    )
+    p.add_argument("--out", type=Path, default=Path("dist"), help="folder for the wheel")
+    p.add_argument(
+        "--no-smoke", action="store_true", help="skip the calls with the wheel on the target"
+    )
+    shared.building(p)
+    shared.data_dirs(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pjbuild.build.run import BuildOptions, run_build
+    from pjbuild.plan import make_plan
+    from pjbuild.wheel.build import build_wheel, check_api, check_plan, check_target, check_tools
+    from pjbuild.wheel.pyroot import wheel_data
+
+    data = wheel_data()
+    api = check_api(args.python_api or data["default_api"], data)
+    plan = make_plan(shared.request(args))
+    check_target(plan.target)
+    check_plan(plan)
+    check_tools(data, plan.target.os)
+    say(
+        f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "
+        f"python API {api}, inputs digest {plan.digest}"
+    )
+    opts = BuildOptions(jobs=args.jobs, force=args.force, ccache=not args.no_ccache)
+    outcome = run_build(plan, opts, say)
+    say(f"artifact: {outcome.artifact} ({'cache hit' if outcome.cache_hit else 'built'})")
+    result = build_wheel(
+        outcome,
+        api=api,
+        out=args.out,
+        jobs=args.jobs,
+        ccache=not args.no_ccache,
+        smoke=not args.no_smoke,
+        say=say,
+    )
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+        return 0
+    abi3 = "clean" if result.abi3["clean"] else "NOT clean"
+    out.print(
+        f"wheel: {result.path}\n"
+        f"version {result.version}, tag {result.tag}, {result.size / 1e6:.1f} MB "
+        f"(before repair {result.raw_size / 1e6:.1f} MB), bundled: "
+        f"{', '.join(result.bundled) or 'nothing'}; abi3audit {abi3}; "
+        f"calls on the target: {result.smoke['status']}",
+        markup=False,
+    )
+    return 0
