@@ -8,6 +8,7 @@ import subprocess
 from dataclasses import dataclass
 
 from pjbuild.core.errors import PjbuildError, ToolMissingError
+from pjbuild.engines import required_tools
 from pjbuild.inputs.deps import resolve as resolve_deps
 from pjbuild.inputs.registry import load_configure_data
 from pjbuild.inputs.targets import Target
@@ -33,9 +34,8 @@ def requirements(
 ) -> list[Requirement]:
     tools = dict(target.tool_packages)
     reqs: list[Requirement] = []
-    c = target.compilers
     runner_exe = target.runner.command[0] if target.runner.command else ""
-    for exe in dict.fromkeys([c.cc, c.cxx, c.ar, c.ranlib, "make", "patch", *tools]):
+    for exe in dict.fromkeys([*required_tools(target), *tools]):
         if exe == runner_exe:
             continue
         reqs.append(

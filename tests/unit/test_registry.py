@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -31,6 +32,14 @@ options = {}
 macro = "PJMEDIA_HAS_FAKE_CODEC"
 probe_include = "fake/fake.h"
 probe_version = "fake_version()"
+secures_media = true
+"""
+
+FAKE_ENGINE = """
+[engines.fakemake]
+description = "a build system that exists only in this test"
+tools = ["fakemake", "{cc}"]
+checks_configure = false
 """
 
 
@@ -41,6 +50,8 @@ def fake_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(paths.resources(), resources)
     with (resources / "configure.toml").open("a") as fh:
         fh.write(FAKE)
+    with (resources / "engines.toml").open("a") as fh:
+        fh.write(FAKE_ENGINE)
     monkeypatch.setattr(paths, "resources", lambda: resources)
     toolchains = tmp_path / "toolchains"
     toolchains.mkdir()
@@ -49,6 +60,8 @@ def fake_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     fake = own.replace('name = "linux-x86_64"', 'name = "fake-x86_64"', 1)
     fake = fake.replace("backends = [", 'backends = ["fakessl", ', 1)
     (toolchains / "fake-x86_64.toml").write_text(fake)
+    made = fake.replace('name = "fake-x86_64"', 'name = "fake-make"', 1)
+    (toolchains / "fake-make.toml").write_text('engine = "fakemake"\n' + made)
     return toolchains
 
 
@@ -120,3 +133,51 @@ def test_the_real_registries_match_the_recipe() -> None:
     assert recipe.options["tls"] == [*registry.tls_backends(), "default"]
     for feature in registry.features():
         assert recipe.options[feature] == [True, False]
+
+
+class FakeMakeEngine:
+    """The fake engine's runner: a module pjbuild.engines.fakemake, as a real engine has."""
+
+    name = "fakemake"
+
+    def __init__(self, log: object, *, ccache: bool, epoch: int) -> None:
+        self.log = log
+
+
+def test_an_engine_is_one_entry_and_its_module(
+    fake_registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pjbuild.engines import checks_configure, engine_class, required_tools
+    from pjbuild.inputs.targets import load_targets
+
+    assert registry.engines()[-1] == "fakemake"
+    targets = load_targets([fake_registry])
+    made, own = targets["fake-make"], targets["fake-x86_64"]
+    assert made.engine == "fakemake"
+    assert required_tools(made) == ["fakemake", made.compilers.cc]
+    assert required_tools(own)[-2:] == ["make", "patch"]
+    assert not checks_configure(made) and checks_configure(own)
+    module = ModuleType("pjbuild.engines.fakemake")
+    module.ENGINE = FakeMakeEngine  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pjbuild.engines.fakemake", module)
+    assert engine_class("fakemake") is FakeMakeEngine
+
+
+def test_an_unregistered_engine_is_refused(tmp_path: Path) -> None:
+    own = (paths.data_root() / "toolchains" / "linux-x86_64.toml").read_text()
+    (tmp_path / "odd.toml").write_text(
+        'engine = "fakemake"\n' + own.replace('name = "linux-x86_64"', 'name = "odd"', 1)
+    )
+    from pjbuild.inputs.targets import load_targets
+
+    with pytest.raises(ConfigError, match="unknown build engine 'fakemake'") as caught:
+        load_targets([tmp_path])
+    assert "autotools" in caught.value.hint and "msbuild" in caught.value.hint
+
+
+def test_a_feature_that_secures_media_makes_its_calls_require_it(fake_registry: Path) -> None:
+    from pjbuild.ontarget.calltest import CallSpec
+
+    assert CallSpec("PCMU/8000", ("fakecodec",)).srtp
+    assert CallSpec("PCMU/8000", ("srtp",)).srtp
+    assert not CallSpec("opus/48000", ("opus",)).srtp

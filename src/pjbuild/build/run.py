@@ -25,7 +25,7 @@ from pjbuild.core.errors import HomeError, TestFailureError, ToolMissingError
 from pjbuild.core.files import write_json_atomic
 from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
-from pjbuild.engines import engine_for, required_tools
+from pjbuild.engines import checks_configure, engine_for, required_tools
 from pjbuild.inputs.deps import providing
 from pjbuild.inputs.options import effective
 from pjbuild.inputs.registry import load_configure_data
@@ -189,10 +189,10 @@ def _build(
     (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
     (stage / "config_site.h").write_text(plan.header)
     engine = engine_for(plan, log, opts.ccache, epoch)
-    if engine.checks_configure:
+    if checks_configure(plan.target):
         say("configure: " + " ".join(plan.configure_args))
     engine.configure(plan, src)
-    if engine.checks_configure:
+    if checks_configure(plan.target):
         check_configured(plan, src)
         check_configured_features(plan, src)
     say(f"build ({engine.name}, {opts.jobs} jobs)")

@@ -1,4 +1,4 @@
-"""The shapes of pjbuild's own resource files (configure.toml, ci.toml, wheel.toml).
+"""The shapes of pjbuild's own resource files (configure.toml, engines.toml, ci.toml, wheel.toml).
 
 Each loader reads its file through ``tomlload.Table`` against the shape here: a value of the
 wrong type or a misspelt key is one ConfigError naming the file and the key (exit 2), when the
@@ -44,9 +44,14 @@ CONFIGURE: Shape = {
             "probe_version": "text",
             "call_args?": "strings",
             "call?": "text",
+            "secures_media?": "flag",
             "configured?": {"file": "text", "define": "text"},
         },
     ),
+}
+
+ENGINES: Shape = {
+    "engines": ("each", {"description": "text", "tools": "strings", "checks_configure": "flag"})
 }
 
 CI: Shape = {

@@ -1,19 +1,22 @@
 """Build engines: one module per build system behind the Engine Protocol; a target's data
-names its engine (`engine = "autotools"` by default, "msbuild" for Visual Studio)."""
+names its engine (`engine = "autotools"` by default, "msbuild" for Visual Studio), registered in
+resources/engines.toml (its tools, whether configure's results are checked); the engine
+`<name>` is the class `ENGINE` of `pjbuild.engines.<name>`."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Protocol
 
 from pjbuild.core.steplog import StepLog
+from pjbuild.inputs.registry import load_engines
 from pjbuild.inputs.targets import Target
 from pjbuild.plan import BuildPlan
 
 
 class Engine(Protocol):
     name: str
-    checks_configure: bool  # configure's results (TLS, features) can be checked after it
 
     def configure(self, plan: BuildPlan, src: Path) -> None: ...
 
@@ -22,20 +25,29 @@ class Engine(Protocol):
     def install(self, plan: BuildPlan, src: Path, prefix: Path) -> None: ...
 
 
-def engine_for(plan: BuildPlan, log: StepLog, ccache: bool, epoch: int) -> Engine:
-    from pjbuild.engines.autotools import AutotoolsEngine
-    from pjbuild.engines.msbuild import MSBuildEngine
+class EngineClass(Protocol):
+    def __call__(self, log: StepLog, *, ccache: bool, epoch: int) -> Engine: ...
 
-    engines: dict[str, type[AutotoolsEngine] | type[MSBuildEngine]] = {
-        "autotools": AutotoolsEngine,
-        "msbuild": MSBuildEngine,
-    }
-    return engines[plan.target.engine](log, ccache=ccache, epoch=epoch)
+
+def engine_class(name: str) -> EngineClass:
+    """The class that runs the engine `name` (the `ENGINE` of its module)."""
+    cls: EngineClass = importlib.import_module(f"pjbuild.engines.{name}").ENGINE
+    return cls
+
+
+def engine_for(plan: BuildPlan, log: StepLog, ccache: bool, epoch: int) -> Engine:
+    return engine_class(plan.target.engine)(log, ccache=ccache, epoch=epoch)
+
+
+def checks_configure(target: Target) -> bool:
+    """Whether the target's engine has a configure step whose results (TLS, features) pjbuild
+    checks before building."""
+    return bool(load_engines()[target.engine]["checks_configure"])
 
 
 def required_tools(target: Target) -> list[str]:
-    """Programs a build for the target runs (checked on PATH before anything starts)."""
+    """Programs a build for the target runs (checked on PATH before anything starts): the
+    engine's `tools`, with the target's compilers for {cc}, {cxx}, {ar}, {ranlib}."""
     c = target.compilers
-    if target.engine == "msbuild":
-        return ["msbuild", c.cc, "patch"]
-    return [c.cc, c.cxx, c.ar, c.ranlib, "make", "patch"]
+    names = {"cc": c.cc, "cxx": c.cxx, "ar": c.ar, "ranlib": c.ranlib}
+    return [tool.format(**names) for tool in load_engines()[target.engine]["tools"]]

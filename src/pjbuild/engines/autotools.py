@@ -18,7 +18,6 @@ class AutotoolsEngine:
     log: StepLog
     ccache: bool = True
     name: str = "autotools"
-    checks_configure: bool = True
     epoch: int = 0  # SOURCE_DATE_EPOCH of the extracted archive (pjbuild.inputs.repro)
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
@@ -98,3 +97,6 @@ def relocate_pkgconfig(prefix: Path) -> None:
         ]
         pc.write_text("\n".join(out) + "\n")
         os.chmod(pc, 0o644)
+
+
+ENGINE = AutotoolsEngine

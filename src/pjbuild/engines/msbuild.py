@@ -32,7 +32,6 @@ class MSBuildEngine:
     log: StepLog
     ccache: bool = False  # no ccache for cl
     name: str = "msbuild"
-    checks_configure: bool = False  # no configure step whose results could be checked
     epoch: int = 0  # unused: cl has no __DATE__ override through the environment here
 
     def configure(self, plan: BuildPlan, src: Path) -> None:
@@ -58,3 +57,6 @@ class MSBuildEngine:
         pc.parent.mkdir(parents=True, exist_ok=True)
         pc.write_text(msbuild.pc_text(spec, plan.source.version.upstream))
         install_extra(src, prefix, plan.extra_install)
+
+
+ENGINE = MSBuildEngine

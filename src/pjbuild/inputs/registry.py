@@ -1,15 +1,16 @@
 """The registries of pjbuild's named choices, in data: TLS backends and features
-(resources/configure.toml ``[tls.*]``, ``[features.*]``) and test suites
-(resources/testsuites.toml). The CLI's help, the plan, the probe, doctor and the Conan recipe's
-options read them here, so adding a backend or a feature is one data entry (plus a dependency
-recipe when its library is built from source)."""
+(resources/configure.toml `[tls.*]`, `[features.*]`), build engines (resources/engines.toml)
+and test suites (resources/testsuites.toml). The CLI's help, the plan, the probe, doctor, the
+engines and the Conan recipe's options read them here, so adding a backend or a feature is one
+data entry (plus a dependency recipe when its library is built from source), and an engine one
+entry plus its module."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pjbuild.core import paths
-from pjbuild.core.schema import CONFIGURE, load_checked
+from pjbuild.core.schema import CONFIGURE, ENGINES, load_checked
 from pjbuild.inputs.testsuites import load_catalog
 
 NO_TESTS = "none"
@@ -26,6 +27,18 @@ def tls_backends() -> tuple[str, ...]:
 
 def features() -> tuple[str, ...]:
     return tuple(load_configure_data().get("features", {}))
+
+
+def load_engines() -> dict[str, dict[str, Any]]:
+    """resources/engines.toml's engines, checked against their shape."""
+    data: dict[str, dict[str, Any]] = load_checked(paths.resources() / "engines.toml", ENGINES)[
+        "engines"
+    ]
+    return data
+
+
+def engines() -> tuple[str, ...]:
+    return tuple(load_engines())
 
 
 def test_suites() -> tuple[str, ...]:

@@ -17,9 +17,9 @@ from typing import Any
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, unknown
 from pjbuild.core.tomlload import Table, load_toml
+from pjbuild.inputs import registry
 
 RUNNER_KINDS = ("native", "qemu", "wine")
-ENGINES = ("autotools", "msbuild")
 PROBE_COMMAND = ("{cxx}", "{cflags}", "{src}", "-o", "{exe}", "{ldflags}", "{libs}")
 STATUSES = ("supported", "unsupported")
 ENDIANNESS = ("little", "big")
@@ -184,8 +184,8 @@ def parse_target(path: Path) -> Target:
     if kind not in RUNNER_KINDS:
         raise ConfigError(f"{path}: runner.kind must be one of {', '.join(RUNNER_KINDS)}")
     engine = top.text("engine", "autotools")
-    if engine not in ENGINES:
-        raise unknown("build engine", engine, ENGINES)
+    if engine not in registry.engines():
+        raise unknown("build engine", engine, registry.engines())
     tls = top.sub("tls", {})
     host = top.sub("host", {})
     tests = top.sub("tests", {})

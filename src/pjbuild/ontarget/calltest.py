@@ -75,7 +75,9 @@ class CallSpec:
 
     @property
     def srtp(self) -> bool:
-        return "srtp" in self.features
+        """A feature of the call secures its media (configure.toml `secures_media`: SRTP)."""
+        specs = load_configure_data().get("features", {})
+        return any(specs.get(f, {}).get("secures_media", False) for f in self.features)
 
 
 @dataclass
