@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError
 from pjbuild.inputs.bases import base_files
 from pjbuild.inputs.targets import load_targets, parse_target
+from pjbuild.plan import Request, make_plan
+
+SHIPPED = paths.data_root() / "toolchains"
 
 # a complete target apart from what its base gives
 OWN = """\
@@ -143,7 +147,20 @@ def test_a_base_is_not_a_target(tmp_path: Path) -> None:
     _board(tmp_path)
     targets = load_targets([tmp_path])
     assert "board" in targets and "mine" not in targets
-    assert base_files([tmp_path]) == {"mine": tmp_path / "base" / "mine.toml"}
+    shipped = base_files([SHIPPED])
+    assert shipped, "the shipped toolchains/base/ holds the bases"
+    assert not set(shipped) & set(targets)
+
+
+def test_an_unknown_base_is_one_error_naming_the_nearest(tmp_path: Path) -> None:
+    path = _write(tmp_path, "board", OWN.format(name="board", base="debian-crosss"))
+    with pytest.raises(ConfigError) as exc:
+        parse_target(path)
+    assert exc.value.summary == (
+        f"{path}: extends: unknown base 'debian-crosss'; did you mean 'debian-cross'?"
+    )
+    assert "debian-cross" in exc.value.hint and "base/debian-crosss.toml" in exc.value.hint
+    assert exc.value.exit_code == 2
 
 
 def test_a_cycle_of_bases_is_an_error(tmp_path: Path) -> None:
@@ -171,6 +188,23 @@ def test_a_base_extends_a_base(tmp_path: Path) -> None:
     assert t.bases == (tmp_path / "base" / "family.toml", tmp_path / "base" / "mine.toml")
 
 
+def test_a_user_folder_extends_the_shipped_base(tmp_path: Path) -> None:
+    """A user's target extends toolchains/base/debian-cross.toml, and a user's base extends
+    it too; both found through --toolchains-dir."""
+    own = OWN.format(name="my-armhf", base="debian-cross")
+    _write(tmp_path, "my-armhf", own + '[deps]\nopenssl_target = "linux-armv4"\n')
+    _write(tmp_path / "base", "my-family", 'extends = "debian-cross"\ncflags = ["-O1"]\n')
+    _write(tmp_path, "my-other", OWN.format(name="my-other", base="my-family"))
+    targets = load_targets([tmp_path])
+    shipped = targets["linux-armhf"]
+    mine = targets["my-armhf"]
+    assert mine.bases[0] == SHIPPED / "base" / "debian-cross.toml"
+    for field in ("compilers", "runner", "sysroot", "tool_packages", "tls_backends"):
+        assert getattr(mine, field) == getattr(shipped, field), field
+    other = targets["my-other"]
+    assert other.cflags == ("-O1",) and other.compilers == shipped.compilers
+
+
 def test_a_wrong_type_in_a_base_names_the_base(tmp_path: Path) -> None:
     base = BASE.replace('default = "mbedtls"', "default = 3")
     with pytest.raises(ConfigError) as exc:
@@ -180,3 +214,30 @@ def test_a_wrong_type_in_a_base_names_the_base(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         parse_target(board)
     assert exc.value.summary.startswith(f"{board}: tls.default:")
+
+
+def test_the_digest_covers_the_merged_data(tmp_path: Path, home: Path) -> None:
+    """Editing a base changes the inputs digest of every target extending it, and of no
+    other: a copy of the shipped base in a user folder replaces it by name."""
+
+    def digests(*folders: Path) -> list[str]:
+        return [
+            make_plan(Request(target=t, fetch=False, toolchains_dirs=folders)).digest
+            for t in ("linux-armhf", "linux-x86_64")
+        ]
+
+    shipped = SHIPPED / "base" / "debian-cross.toml"
+    assert load_targets()["linux-armhf"].bases[0] == shipped
+    assert not load_targets()["linux-x86_64"].bases
+    copy = _write(tmp_path / "base", "debian-cross", shipped.read_text())
+    before = digests()
+    assert digests(tmp_path) == before  # the same data: the same digests
+    text = copy.read_text()
+    assert 'strip = "{triplet}-strip"' in text
+    copy.write_text(text.replace('strip = "{triplet}-strip"', 'strip = "{triplet}-strip-all"'))
+    after = digests(tmp_path)
+    assert after[0] != before[0], "the base's edit must change the armhf digest"
+    assert after[1] == before[1], "linux-x86_64 does not extend it"
+    assert load_targets([tmp_path])["linux-armhf"].compilers.strip == (
+        "arm-linux-gnueabihf-strip-all"
+    )
