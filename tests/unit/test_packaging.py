@@ -19,6 +19,7 @@ def test_wheel_ships_data_folders(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         "pjbuild/_data/toolchains/linux-x86_64.toml",
+        "pjbuild/_data/toolchains/base/debian-cross.toml",
         "pjbuild/_data/config_site/options.toml",
         "pjbuild/_data/config_site/presets/default.toml",
         "pjbuild/_data/recipes/pjproject/conandata.yml",

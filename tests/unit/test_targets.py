@@ -92,36 +92,57 @@ ARMHF_FILE = HOST_FILE.with_name("linux-armhf.toml")
 
 
 @pytest.mark.parametrize(
-    "old,new,needle",
+    "file,old,new,needle",
     [
-        # issue 18: each of these was a traceback, or a list of characters
+        # issue 18: each of these was a traceback, or a list of characters; the error names the
+        # file the value comes from, the target's or one of its bases
         (
+            "base/debian-cross.toml",
             "[compilers]\ncc = ",
             'compilers = "gcc"\n[compilers_]\ncc = ',
             "compilers: expected a table",
         ),
         (
+            "base/linux-qemu.toml",
             "timeout_factor = 3.0",
             'timeout_factor = "slow"',
             "runner.timeout_factor: expected a number",
         ),
         (
+            "base/linux-qemu.toml",
             'backends = ["mbedtls", "openssl", "none"]',
             'backends = "openssl"',
             "tls.backends: expected a list of strings, got a string ('openssl')",
         ),
-        ('cc = "arm-linux-gnueabihf-gcc"', "cc = 12", "compilers.cc: expected a string"),
+        (
+            "base/debian-cross.toml",
+            'cc = "{triplet}-gcc"',
+            "cc = 12",
+            "compilers.cc: expected a string",
+        ),
+        (
+            "linux-armhf.toml",
+            'openssl_target = "linux-armv4"',
+            'openssl_target = ["linux-armv4"]',
+            "deps.openssl_target: expected a string",
+        ),
     ],
 )
 def test_a_wrong_type_names_the_file_the_key_and_the_type(
-    tmp_path: Path, old: str, new: str, needle: str
+    tmp_path: Path, file: str, old: str, new: str, needle: str
 ) -> None:
-    text = ARMHF_FILE.read_text()
+    """The broken file is a copy in a user folder: a base there replaces the shipped one."""
+    text = (HOST_FILE.parent / file).read_text()
     assert old in text
-    path = _write(tmp_path, "linux-armhf", text.replace(old, new, 1))
+    broken = tmp_path / file
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text(text.replace(old, new, 1))
+    armhf = tmp_path / ARMHF_FILE.name
+    if not armhf.exists():
+        armhf.write_text(ARMHF_FILE.read_text())
     with pytest.raises(ConfigError) as exc:
-        parse_target(path)
-    assert str(path) in exc.value.summary and needle in exc.value.summary
+        parse_target(armhf)
+    assert str(broken) in exc.value.summary and needle in exc.value.summary
     assert exc.value.exit_code == 2 and exc.value.hint
 
 

@@ -39,11 +39,16 @@ def _kind(value: Any) -> str:
 class Table:
     """A TOML table read with types. Every data file's loader reads through it, so a value of
     the wrong type (``compilers = "gcc"``, ``timeout_factor = "slow"``, a string where a list is
-    expected) is one ConfigError naming the file, the key and the expected type (exit 2)."""
+    expected) is one ConfigError naming the file, the key and the expected type (exit 2).
+    Data merged from several files (a target and its bases) passes ``origins``, dotted key ->
+    file, so an error names the file the value came from."""
 
-    def __init__(self, data: Any, path: Path, where: str = "") -> None:
+    def __init__(
+        self, data: Any, path: Path, where: str = "", origins: dict[str, Path] | None = None
+    ) -> None:
         self.path = path
         self.where = where
+        self.origins = origins or {}
         if not isinstance(data, dict):
             self._fail("", "a table", data)
         self.data: dict[str, Any] = data
@@ -54,10 +59,14 @@ class Table:
     def _fail(self, key: str, expected: str, value: Any) -> None:
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         raise ConfigError(
-            f"{self.path}: {self._key(key) or 'the file'}: expected {expected}, "
+            f"{self.origin(key)}: {self._key(key) or 'the file'}: expected {expected}, "
             f"got {_kind(value)} ({shown})",
             hint=f"write {self._key(key) or 'it'} as {expected}",
         )
+
+    def origin(self, key: str) -> Path:
+        """The file a key's value comes from."""
+        return self.origins.get(self._key(key), self.path)
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -111,7 +120,7 @@ class Table:
             if key not in keys:
                 near = nearest(key, keys)
                 raise ConfigError(
-                    f"{self.path}: unknown key '{self._key(key)}'"
+                    f"{self.origin(key)}: unknown key '{self._key(key)}'"
                     + (f"; did you mean '{near}'?" if near else ""),
                     hint=f"keys here: {', '.join(sorted(keys))}",
                 )
@@ -125,7 +134,7 @@ class Table:
     def sub(self, key: str, default: dict[str, Any] | None = None) -> Table:
         if default is None and key not in self.data:
             self.required(key)
-        return Table(self.data.get(key, default or {}), self.path, self._key(key))
+        return Table(self.data.get(key, default or {}), self.path, self._key(key), self.origins)
 
     def pairs(self, key: str) -> tuple[tuple[str, str], ...]:
         """A table of strings (numbers are written as text), sorted by key."""

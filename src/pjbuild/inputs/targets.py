@@ -2,7 +2,8 @@
 
 A target says how to compile for it (triplet, compilers), how to run programs on it (runner),
 which Debian packages provide what it needs, and what is known about its tests. No code in
-pjbuild branches on a target's name or architecture.
+pjbuild branches on a target's name or architecture. A target file may extend a base
+(``toolchains/base/``, pjbuild.inputs.bases) and then holds only what is its own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, unknown
 from pjbuild.core.tomlload import Table, load_toml
-from pjbuild.inputs import registry
+from pjbuild.inputs import bases, registry
 
 RUNNER_KINDS = ("native", "qemu", "wine")
 PROBE_COMMAND = ("{cxx}", "{cflags}", "{src}", "-o", "{exe}", "{ldflags}", "{libs}")
@@ -107,6 +108,9 @@ class Target:
     # media components (components.toml) this target cannot build, with the measured reason:
     # the build turns them off explicitly ([components] unavailable)
     components_unavailable: tuple[tuple[str, str], ...] = ()
+    # the base files the target file extends (toolchains/base/<name>.toml), nearest first
+    bases: tuple[Path, ...] = ()
+    # the file's data merged over its bases (placeholders filled in), hashed into the inputs digest
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
 
     @property
@@ -162,8 +166,15 @@ class Target:
         return (versioned or lines or ["unknown"])[0]
 
 
-def parse_target(path: Path) -> Target:
-    top = Table(load_toml(path), path)
+def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
+    """A target file, merged over the bases it extends; bases are looked up in the base/
+    folder of each toolchains folder (default: the shipped one, PJBUILD_TOOLCHAINS_PATH's and
+    the file's own)."""
+    folders = list(paths.toolchain_dirs() if folders is None else folders)
+    if path.parent not in folders:
+        folders.append(path.parent)
+    merged = bases.extend(path, load_toml(path), folders)
+    top = Table(merged.data, path, origins=merged.origins)
     name = top.text("name")
     if name != path.stem:
         raise ConfigError(
@@ -172,17 +183,19 @@ def parse_target(path: Path) -> Target:
         )
     status = top.text("status", "supported")
     if status not in STATUSES:
-        raise ConfigError(f"{path}: status must be one of {', '.join(STATUSES)}")
+        raise ConfigError(f"{top.origin('status')}: status must be one of {', '.join(STATUSES)}")
     if status == "unsupported" and not top.text("reason", ""):
         raise ConfigError(f'{path}: an unsupported target must say why (reason = "...")')
     endianness = top.text("endianness")
     if endianness not in ENDIANNESS:
-        raise ConfigError(f"{path}: endianness must be 'little' or 'big'")
+        raise ConfigError(f"{top.origin('endianness')}: endianness must be 'little' or 'big'")
     comp = top.sub("compilers")
     runner = top.sub("runner", {"kind": "native"})
     kind = runner.text("kind", "")
     if kind not in RUNNER_KINDS:
-        raise ConfigError(f"{path}: runner.kind must be one of {', '.join(RUNNER_KINDS)}")
+        raise ConfigError(
+            f"{runner.origin('kind')}: runner.kind must be one of {', '.join(RUNNER_KINDS)}"
+        )
     engine = top.text("engine", "autotools")
     if engine not in registry.engines():
         raise unknown("build engine", engine, registry.engines())
@@ -233,6 +246,7 @@ def parse_target(path: Path) -> Target:
         wheel_python=wheel.text("python", ""),
         wheel_platform=wheel.text("platform", ""),
         path=path,
+        bases=merged.bases,
         raw=top.data,
         dep_providers=deps.pairs("providers"),
         multiarch=deps.text("multiarch", ""),
@@ -261,9 +275,11 @@ def parse_target(path: Path) -> Target:
 
 
 def load_targets(extra_dirs: list[Path] | None = None) -> dict[str, Target]:
+    """Every target file of the toolchains folders (their base/ folders hold no targets)."""
     targets: dict[str, Target] = {}
-    for file in paths.toml_files(paths.toolchain_dirs(extra_dirs), extra_dirs, "toolchains"):
-        target = parse_target(file)
+    folders = paths.toolchain_dirs(extra_dirs)
+    for file in paths.toml_files(folders, extra_dirs, "toolchains"):
+        target = parse_target(file, folders)
         targets[target.name] = target
     return targets
 
