@@ -15,8 +15,7 @@ import pytest
 from pjbuild.core.errors import SourceError
 from pjbuild.inputs.sources import load_versions
 from pjbuild.inputs.tree import scan_archive
-
-from ..conftest import SHARED_SOURCES
+from tests.conftest import SHARED_SOURCES
 
 V217 = load_versions()["2.17"]
 

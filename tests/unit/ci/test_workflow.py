@@ -14,7 +14,7 @@ from pjbuild.ci.workflow import ci_data, github_workflow, summary_markdown
 from pjbuild.cli import main
 from pjbuild.inputs.targets import load_targets
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 WORKFLOW = REPO / ".github" / "workflows" / "pjbuild.yml"
 
 

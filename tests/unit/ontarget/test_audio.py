@@ -96,7 +96,7 @@ def test_missing_empty_or_broken_files_fail(tmp_path: Path) -> None:
     assert "not a readable WAV" in audio.hear(broken).reason
 
 
-CALLS = Path(__file__).parent / "fixtures" / "calls"
+CALLS = Path(__file__).parents[1] / "fixtures" / "calls"
 
 
 def test_real_lossy_recordings_from_slow_emulators_pass() -> None:

@@ -18,8 +18,7 @@ from pjbuild.inputs.sources import (
     sha256_file,
     verify,
 )
-
-from ..conftest import SHARED_SOURCES
+from tests.conftest import SHARED_SOURCES
 
 
 def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:

@@ -30,7 +30,7 @@ from pjbuild.wheel.build import (
 from pjbuild.wheel.pyroot import TargetPython, create_command, ensure_target_python, target_python
 from pjbuild.wheel.test import install_command, wheel_tags
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _target(name: str):  # type: ignore[no-untyped-def]

@@ -295,7 +295,7 @@ def test_source_version_of_recipe_is_a_plain_archive() -> None:
 
 # --- the loopback call's verdict, from real pjsua logs (qemu-mips) ------------------------
 
-CALLS = Path(__file__).parent / "fixtures" / "calls"
+CALLS = Path(__file__).parents[1] / "fixtures" / "calls"
 
 
 SRTP_OPUS = CallSpec("opus/48000", ("srtp",))

@@ -406,7 +406,7 @@ def test_a_benchmark_without_its_archive_is_one_error(tmp_path: Path, script: st
     empty = tmp_path / "mirror"
     empty.mkdir()
     env = {**os.environ, "PJBUILD_MIRROR": str(empty), "PJBUILD_HOME": str(tmp_path / "home")}
-    bench = Path(__file__).parents[2] / "benchmarks" / script
+    bench = Path(__file__).parents[3] / "benchmarks" / script
     proc = subprocess.run(
         [sys.executable, str(bench), "--help"], capture_output=True, text=True, env=env
     )

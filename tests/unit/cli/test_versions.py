@@ -18,8 +18,7 @@ from pjbuild.core import paths
 from pjbuild.core.errors import SourceError
 from pjbuild.core.steplog import StepLog
 from pjbuild.inputs.sources import load_versions
-
-from ..conftest import SHARED_SOURCES
+from tests.conftest import SHARED_SOURCES
 
 VERSIONS = load_versions()
 UPSTREAM = ("2.17", "2.16", "2.15.1", "2.14.1", "master-b7317ff")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import SHARED_SOURCES
+from tests.conftest import SHARED_SOURCES
 
 
 def pjbuild(
