@@ -1,6 +1,7 @@
-"""Crafted archives against pjbuild's extraction (issue 18): each is refused with exit 3, nothing
-lands outside the destination, and no temporary folder is left; what is fine extracts with its
-times and without setuid bits. Real tar files, written with tarfile in the test."""
+"""Crafted archives against pjbuild's extraction (pjbuild.build.extract; issue 18): each is
+refused with exit 3, nothing lands outside the destination, and no temporary folder is left;
+what is fine extracts with its times and without setuid bits, its top folder stripped and its
+links inside the tree kept. Real tar files, written with tarfile in the test."""
 
 from __future__ import annotations
 
@@ -153,3 +154,57 @@ def test_a_good_archive_extracts_with_times_links_and_safe_modes(tmp_path: Path)
     assert (dest / "h").read_bytes() == b"x" and (dest / "h").samefile(dest / "ok.c")
     assert (dest / ("d" * 100) / ("f" * 150)).is_file()
     assert _left(tmp_path, arc) == ["out"]
+
+
+def _link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tuple[tarfile.TarInfo, None]:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info, None
+
+
+def test_extract_strips_top_folder(tmp_path: Path) -> None:
+    arc = _tar(tmp_path / "a.tar.gz", [_file("top/a.txt", b"hello"), _file("top/sub/b.txt")])
+    dest = extract(arc, tmp_path / "out")
+    assert (dest / "a.txt").read_bytes() == b"hello"
+    assert (dest / "sub" / "b.txt").is_file()
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        _file("/etc/evil"),
+        _file("top/../../evil"),
+        _link("top/link", "/etc/passwd"),
+        _link("top/link", "../../outside"),
+        _link("top/hard", "../outside", tarfile.LNKTYPE),
+    ],
+    ids=["absolute", "dotdot", "symlink-absolute", "symlink-escape", "hardlink-escape"],
+)
+def test_extract_refuses_escaping_members(tmp_path: Path, member: tuple) -> None:
+    arc = _tar(tmp_path / "evil.tar.gz", [_file("top/ok.txt"), member])
+    with pytest.raises(SourceError, match="unsafe archive member"):
+        extract(arc, tmp_path / "out")
+    # nothing half-written: neither the destination nor a temporary folder is left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil.tar.gz"]
+
+
+def test_extract_allows_links_inside_tree(tmp_path: Path) -> None:
+    arc = _tar(tmp_path / "ok.tar.gz", [_file("top/sub/a.txt", b"A"), _link("top/l", "sub/a.txt")])
+    dest = extract(arc, tmp_path / "out")
+    assert (dest / "l").read_bytes() == b"A"
+
+
+def test_extract_refuses_existing_destination(tmp_path: Path) -> None:
+    arc = _tar(tmp_path / "a.tar.gz", [_file("top/a.txt")])
+    (tmp_path / "out").mkdir()
+    with pytest.raises(SourceError, match="already exists"):
+        extract(arc, tmp_path / "out")
+
+
+def test_extract_garbage_is_a_clear_error(tmp_path: Path) -> None:
+    arc = tmp_path / "junk.tar.gz"
+    arc.write_bytes(b"\x00" * 100)
+    with pytest.raises(SourceError, match="not a readable archive"):
+        extract(arc, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -1,4 +1,5 @@
-"""CI generation: the GitHub workflow and the JSON matrix come from toolchains/."""
+"""pjbuild.ci.workflow: the GitHub workflow and the JSON matrix come from toolchains/ (MSVC and
+macOS on their runners); the summary of the build jobs."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pjbuild.ci.workflow import ci_data, github_workflow, summary_markdown
-from pjbuild.cli import main
+from pjbuild.ci.workflow import ci_data, github_workflow, matrix_entries, summary_markdown
 from pjbuild.inputs.targets import load_targets
+from tests.unit.conftest import MSVC
 
 REPO = Path(__file__).resolve().parents[3]
 WORKFLOW = REPO / ".github" / "workflows" / "pjbuild.yml"
@@ -78,29 +79,6 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
     assert done.returncode == 1 and "nope" in done.stdout
 
 
-def test_ci_matrix_json_lists_every_target(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["ci", "matrix", "--json"]) == 0
-    entries = json.loads(capsys.readouterr().out)
-    targets = load_targets()
-    assert sorted(e["target"] for e in entries) == sorted(targets)
-    by_name = {e["target"]: e for e in entries}
-    assert by_name["linux-mips"]["runs-on"] == "ubuntu-latest"
-    assert by_name["linux-mips"]["cross"] is True
-    assert by_name["linux-mips"]["build"].startswith("pjbuild build --target linux-mips")
-    unsupported = [e for e in entries if e["status"] != "supported"]
-    assert unsupported and all(e["reason"] for e in unsupported)
-    assert by_name["linux-aarch64"]["wheel"] is True
-
-
-def test_ci_github_writes_the_chosen_targets(tmp_path: Path) -> None:
-    out = tmp_path / "wf.yml"
-    assert main(["ci", "github", "--targets", "linux-armhf,linux-mips", "--out", str(out)]) == 0
-    wf = yaml.safe_load(out.read_text())
-    include = wf["jobs"]["build"]["strategy"]["matrix"]["include"]
-    assert [e["target"] for e in include] == ["linux-armhf", "linux-mips"]
-    assert main(["ci", "github", "--targets", "linux-mipz"]) == 2  # unknown target: error
-
-
 def test_summary_renders_results_and_missing_targets(tmp_path: Path) -> None:
     folder = tmp_path / "results" / "pjbuild-linux-mips" / "linux-mips"
     folder.mkdir(parents=True)
@@ -116,3 +94,15 @@ def test_summary_renders_results_and_missing_targets(tmp_path: Path) -> None:
     md = summary_markdown(tmp_path / "results", ["linux-mips", "linux-armhf"])
     assert "| linux-mips | passed | 39 | 0 | 0 | mbedtls | passed | abc123 |" in md
     assert "| linux-armhf | failed (no result" in md
+
+
+def test_ci_puts_msvc_and_macos_on_their_runners() -> None:
+    entries = {e["target"]: e for e in matrix_entries(load_targets().values())}
+    assert entries["windows-msvc-x64"]["runs-on"].startswith("windows")
+    assert entries["windows-msvc-x64"]["msvc-arch"] == "x64"
+    assert entries["windows-msvc-x86"]["msvc-arch"] == "amd64_x86"
+    assert entries["windows-msvc-arm64"]["runs-on"] == "windows-11-arm"
+    assert entries["macos-arm64"]["runs-on"] == "macos-14"
+    assert entries["macos-x86_64"]["runs-on"] == "macos-13"
+    assert not any(entries[t]["install"] for t in (*MSVC, "macos-arm64", "macos-x86_64"))
+    assert entries["linux-armhf"]["msvc-arch"] == ""

@@ -1,5 +1,5 @@
-"""Conan front-end: host profiles and the `conan create` command line (fast; the real
-`conan create` runs are integration tests)."""
+"""pjbuild.conan.recipe: host profiles (cross, native, MSVC) and the `conan create` command line
+(fast; the real `conan create` runs are integration tests)."""
 
 from __future__ import annotations
 
@@ -90,3 +90,20 @@ def test_overrides_are_canonical() -> None:
     for bad in (("A",), ("A=1;B=2",)):
         with pytest.raises(ConfigError):
             overrides_option(bad)
+
+
+def test_conan_profile_of_msvc(home: Path) -> None:
+    from pjbuild.conan.recipe import profile_text
+
+    target = load_targets()["windows-msvc-x64"]
+    text = profile_text(target, make_plan(Request(target=target.name, fetch=False)))
+    settings = text.split("[settings]\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert settings == [
+        "os=Windows",
+        "arch=x86_64",
+        "compiler=msvc",
+        "compiler.cppstd=14",
+        "compiler.runtime=static",
+        "compiler.version=194",
+        "build_type=Release",
+    ]

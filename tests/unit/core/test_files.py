@@ -1,16 +1,13 @@
-"""pjbuild.core's one-job helpers: atomic writes, free loopback ports, the Say default."""
+"""pjbuild.core.files: atomic writes."""
 
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
 from pjbuild.core.files import write_atomic, write_json_atomic
-from pjbuild.core.net import free_udp_port, free_udp_ports
-from pjbuild.core.say import quiet
 
 
 def test_write_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -34,16 +31,3 @@ def test_write_json_atomic_is_sorted_and_indented(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     write_json_atomic(path, {"b": 1, "a": [1, 2]})
     assert path.read_text() == json.dumps({"a": [1, 2], "b": 1}, indent=2) + "\n"
-
-
-def test_free_udp_ports_are_distinct_and_bindable_on_loopback() -> None:
-    ports = free_udp_ports(5)
-    assert len(set(ports)) == 5
-    for port in [*ports, free_udp_port()]:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", port))
-
-
-def test_quiet_says_nothing(capsys: pytest.CaptureFixture[str]) -> None:
-    quiet("anything")
-    assert capsys.readouterr() == ("", "")

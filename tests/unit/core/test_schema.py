@@ -1,5 +1,6 @@
-"""pjbuild's own resource files are read against their shapes (issue 18): every value of the
-wrong type and every misspelt key is one ConfigError naming the file and the key."""
+"""pjbuild's own resource files are read against their shapes (pjbuild.core.schema, issue 18):
+every value of the wrong type and every misspelt key is one ConfigError naming the file and the
+key."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError
 from pjbuild.core.schema import CI, CONFIGURE, WHEEL, Shape, check, load_checked
 from pjbuild.core.tomlload import Table, load_toml
-from pjbuild.inputs.options import load_schema
 
 FILES = {
     "configure.toml": (CONFIGURE, paths.resources() / "configure.toml"),
@@ -121,34 +121,3 @@ def test_a_misspelt_or_missing_key_is_named(name: str) -> None:
     del missing[required]
     with pytest.raises(ConfigError, match=f"missing required key '{required}'"):
         check(Table(missing, Path(name)), shape)
-
-
-def _schema_file(tmp_path: Path, edit: tuple[str, str]) -> Path:
-    text = (paths.option_schema_file()).read_text()
-    old, new = edit
-    assert old in text
-    out = tmp_path / "options.toml"
-    out.write_text(text.replace(old, new, 1))
-    return out
-
-
-@pytest.mark.parametrize(
-    ("edit", "needle"),
-    [
-        (('upstream = "0 (configure decides)"', "upstream = 0"), "PJ_HAS_SSL_SOCK.upstream"),
-        (('managed_by = "tls"', "managed_by = true"), "PJ_HAS_SSL_SOCK.managed_by"),
-        (('conflicts = ["PJ_CONFIG_MAXIMUM_SPEED"]', 'conflicts = "PJ_CONFIG_MAXIMUM_SPEED"'),
-         "PJ_CONFIG_MINIMAL_SIZE.conflicts"),
-        (('type = "bool"', 'type = "bool"\ndefualt = true'),
-         "unknown key 'PJ_HAS_SSL_SOCK.defualt'"),
-        (("PJSIP_MAX_TSX_COUNT = 15,", "PJSIP_MAX_TSX_COUNT = [15],"),
-         "PJ_CONFIG_MINIMAL_SIZE.sets.PJSIP_MAX_TSX_COUNT"),
-    ],
-)  # fmt: skip
-def test_the_option_schema_names_the_key_of_a_wrong_value(
-    tmp_path: Path, edit: tuple[str, str], needle: str
-) -> None:
-    path = _schema_file(tmp_path, edit)
-    with pytest.raises(ConfigError) as exc:
-        load_schema(path)
-    assert str(path) in exc.value.summary and needle in exc.value.summary, exc.value.summary

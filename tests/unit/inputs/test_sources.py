@@ -1,13 +1,17 @@
+"""pjbuild.inputs.sources: the versions table (pins and their published digests, patch files,
+each patch taken or skipped), the version chosen, mirror lookup and verification, a user's
+--source archive."""
+
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from pjbuild.build.extract import extract
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, SourceError
 from pjbuild.inputs.sources import (
@@ -19,6 +23,9 @@ from pjbuild.inputs.sources import (
     verify,
 )
 from tests.conftest import SHARED_SOURCES
+from tests.unit.conftest import UPSTREAM, _one_error, _pjbuild
+
+VERSIONS = load_versions()
 
 
 def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:
@@ -32,13 +39,6 @@ def _file(name: str, data: bytes = b"x") -> tuple[tarfile.TarInfo, bytes]:
     info = tarfile.TarInfo(name)
     info.size = len(data)
     return info, data
-
-
-def _link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tuple[tarfile.TarInfo, None]:
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.linkname = target
-    return info, None
 
 
 def test_versions_table_has_pins_and_patch_files() -> None:
@@ -128,60 +128,6 @@ def test_fetch_missing_archive_says_where(
     assert "PJBUILD_MIRROR" in exc.value.hint
 
 
-def test_extract_strips_top_folder(tmp_path: Path) -> None:
-    arc = _tar(tmp_path / "a.tar.gz", [_file("top/a.txt", b"hello"), _file("top/sub/b.txt")])
-    dest = extract(arc, tmp_path / "out")
-    assert (dest / "a.txt").read_bytes() == b"hello"
-    assert (dest / "sub" / "b.txt").is_file()
-
-
-@pytest.mark.parametrize(
-    "member",
-    [
-        _file("/etc/evil"),
-        _file("top/../../evil"),
-        _link("top/link", "/etc/passwd"),
-        _link("top/link", "../../outside"),
-        _link("top/hard", "../outside", tarfile.LNKTYPE),
-    ],
-    ids=["absolute", "dotdot", "symlink-absolute", "symlink-escape", "hardlink-escape"],
-)
-def test_extract_refuses_escaping_members(tmp_path: Path, member: tuple) -> None:
-    arc = _tar(tmp_path / "evil.tar.gz", [_file("top/ok.txt"), member])
-    with pytest.raises(SourceError, match="unsafe archive member"):
-        extract(arc, tmp_path / "out")
-    # nothing half-written: neither the destination nor a temporary folder is left
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil.tar.gz"]
-
-
-def test_extract_allows_links_inside_tree(tmp_path: Path) -> None:
-    arc = _tar(tmp_path / "ok.tar.gz", [_file("top/sub/a.txt", b"A"), _link("top/l", "sub/a.txt")])
-    dest = extract(arc, tmp_path / "out")
-    assert (dest / "l").read_bytes() == b"A"
-
-
-def test_extract_refuses_existing_destination(tmp_path: Path) -> None:
-    arc = _tar(tmp_path / "a.tar.gz", [_file("top/a.txt")])
-    (tmp_path / "out").mkdir()
-    with pytest.raises(SourceError, match="already exists"):
-        extract(arc, tmp_path / "out")
-
-
-def test_extract_garbage_is_a_clear_error(tmp_path: Path) -> None:
-    arc = tmp_path / "junk.tar.gz"
-    arc.write_bytes(b"\x00" * 100)
-    with pytest.raises(SourceError, match="not a readable archive"):
-        extract(arc, tmp_path / "out")
-    assert not (tmp_path / "out").exists()
-
-
-def test_data_folders_are_found() -> None:
-    root = paths.data_root()
-    assert (root / "toolchains").is_dir()
-    assert (root / "config_site" / "options.toml").is_file()
-    assert paths.conandata_file().is_file()
-
-
 def test_user_source_with_pinned_name_is_verified(home: Path) -> None:
     from pjbuild.inputs.sources import from_user
 
@@ -198,3 +144,79 @@ def test_user_source_unpinned_records_digest(home: Path, tmp_path: Path) -> None
     assert got.version.upstream == "9.9" and not got.version.patches
     with pytest.raises(SourceError, match="no such file"):
         from_user(str(tmp_path / "missing.tar.gz"), load_versions())
+
+
+def test_every_archive_users_download_is_pinned_with_its_published_digest() -> None:
+    sums = dict(
+        reversed(line.split()) for line in (SHARED_SOURCES / "SHA256SUMS").read_text().splitlines()
+    )
+    for name in (*UPSTREAM, "2.17-dfsg"):
+        v = VERSIONS[name]
+        assert sums[v.filename] == v.sha256, name
+        if name != "2.17-dfsg":
+            assert v.urls and v.urls[0].startswith("https://github.com/pjsip/pjproject/archive/")
+    master = VERSIONS["master-b7317ff"]
+    assert master.commit.startswith("b7317ff") and master.commit in master.urls[0]
+    assert master.upstream == "2.18.dev203"  # PEP 440: after 2.17, before 2.18
+
+
+def _all_patch_names() -> set[str]:
+    return {p.file.name for v in VERSIONS.values() for p in v.patches}
+
+
+@pytest.mark.parametrize("name", sorted(VERSIONS))
+def test_every_version_takes_or_skips_every_patch(name: str) -> None:
+    """No patch is silently missing from a version: it is applied, or skipped with a reason."""
+    v = VERSIONS[name]
+    taken = {p.file.name for p in v.patches}
+    skipped = {s.name for s in v.skipped}
+    assert not taken & skipped
+    assert taken | skipped == _all_patch_names(), sorted(_all_patch_names() - taken - skipped)
+    assert all(s.reason for s in v.skipped)
+
+
+def test_each_patch_header_names_the_versions_that_take_it() -> None:
+    takers: dict[Path, set[str]] = {}
+    for v in VERSIONS.values():
+        for p in v.patches:
+            takers.setdefault(p.file, set()).add(v.version)
+    for file, versions in takers.items():
+        header = file.read_text().split("\n---", 1)[0]
+        line = next((ln for ln in header.splitlines() if ln.startswith("Applies:")), "")
+        named = {
+            n for n in VERSIONS if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-]|\.\d)", line)
+        }
+        assert named == versions, (
+            f"{file.name}: header says {sorted(named)}, table {sorted(versions)}"
+        )
+    # every patch file in the recipe is used by some version
+    on_disk = {p for p in (paths.patches_root() / "patches").rglob("*.patch")}
+    assert on_disk == set(takers), sorted(str(p) for p in on_disk ^ set(takers))
+
+
+def test_bad_sources_are_exit_3_at_plan_time(tmp_path: Path) -> None:
+    """Issue 18: a non-tar --source, a tar that is not pjproject and HTTP errors were
+    tracebacks. The HTTP server is on 127.0.0.1 and answers 404."""
+    import http.server
+    import threading
+
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"<html>not an archive</html>\n")
+    other = tmp_path / "other-1.0.tar.gz"
+    with tarfile.open(other, "w:gz") as tar:
+        info = tarfile.TarInfo("other-1.0/configure")
+        info.size = 0
+        tar.addfile(info, io.BytesIO(b""))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/pjproject-9.9.tar.gz"
+    try:
+        for source, needle in (
+            (str(junk), "not a readable archive"),
+            (str(other), "not a pjproject tree"),
+            (url, "the download failed"),
+        ):
+            proc = _pjbuild(tmp_path / "home", "plan", "--target", "host", "--source", source)
+            _one_error(proc, 3, needle)
+    finally:
+        server.shutdown()

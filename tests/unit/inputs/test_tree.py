@@ -1,11 +1,22 @@
+"""pjbuild.inputs.tree: the decision per bundled component (its folder, the system library, or
+off), and the tree scan's cache: never for bytes it did not verify, and not needed in a read-only
+home (issue 18)."""
+
 from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
 
 import pytest
 
-from pjbuild.core.errors import ConfigError
+from pjbuild.core.errors import ConfigError, SourceError
 from pjbuild.inputs.options import load_schema
+from pjbuild.inputs.sources import load_versions
 from pjbuild.inputs.targets import load_targets
-from pjbuild.inputs.tree import Component, decide, header_available
+from pjbuild.inputs.tree import Component, decide, header_available, scan_archive
+from tests.conftest import SHARED_SOURCES
+from tests.unit.conftest import _pjbuild, _read_only
 
 SCHEMA = load_schema()
 HOST = load_targets()["linux-x86_64"]
@@ -154,3 +165,51 @@ def test_shipped_target_data_names_only_known_components() -> None:
         for component, reason in target.components_unavailable:
             assert component in names, (target.name, component)
             assert "measured" in reason, (target.name, reason)
+
+
+V217 = load_versions()["2.17"]
+
+
+def test_plan_and_its_digest_work_with_a_read_only_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    digest = _pjbuild(tmp_path / "other", "plan", "--target", "host", "--digest")
+    assert digest.returncode == 0, digest.stderr
+    ro = _pjbuild(home, "plan", "--target", "host", "--digest", wrap=_read_only(home))
+    assert ro.returncode == 0, ro.stderr  # before: a traceback writing the tree scan
+    assert ro.stdout.strip() == digest.stdout.strip()
+
+
+def _impostor(folder: Path) -> Path:
+    """A file with the pinned name of 2.17 that is not the pinned archive: its tree lacks
+    every bundled component."""
+    folder.mkdir()
+    path = folder / V217.filename
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo("pjproject-2.17/README.txt")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"hi\n"))
+    return path
+
+
+def test_plan_no_fetch_does_not_cache_a_scan_of_an_unverified_file(tmp_path: Path) -> None:
+    """Cache poisoning: `plan --no-fetch` scanned a local file with the pinned name without
+    verifying it and stored the scan under the pinned sha256; a verified plan in the same home
+    then reused it (components 'not in this tree')."""
+    home = tmp_path / "home"
+    fake = _impostor(tmp_path / "mirror")
+    first = _pjbuild(home, "plan", "--target", "host", "--no-fetch", "--json", mirror=fake.parent)
+    assert first.returncode == 0, first.stderr
+    assert not (home / "tree-features").exists() or not any((home / "tree-features").iterdir())
+    real = _pjbuild(home, "plan", "--target", "host", "--json")
+    assert real.returncode == 0, real.stderr
+    assert '"gsm": {"state": "bundled"' in real.stdout.replace("\n", "").replace("  ", "")
+
+
+def test_a_scan_is_cached_only_for_the_bytes_it_names(tmp_path: Path, home: Path) -> None:
+    fake = _impostor(tmp_path / "mirror")
+    with pytest.raises(SourceError, match="checksum mismatch"):
+        scan_archive(fake, V217.sha256)
+    assert not (home / "tree-features").exists() or not any((home / "tree-features").iterdir())
+    found = scan_archive(SHARED_SOURCES / V217.filename, V217.sha256)
+    assert "third_party/gsm" in found

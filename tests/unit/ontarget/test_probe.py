@@ -1,4 +1,5 @@
-"""The verification probe's output, read and checked against the plan."""
+"""pjbuild.ontarget.probe: the verification probe's output, read and checked against the plan,
+and a feature configure dropped caught."""
 
 from __future__ import annotations
 
@@ -70,3 +71,17 @@ def test_a_component_configure_dropped_or_added_fails_the_build(home: Path) -> N
     off = make_plan(Request(target="host", tls="none", sets=("PJMEDIA_HAS_G7221_CODEC=0",)))
     with pytest.raises(VerificationError, match="component g7221 should be off"):
         check_components(off, ok)
+
+
+def test_configure_dropping_a_feature_is_caught(home: Path, tmp_path: Path) -> None:
+    from pjbuild.core.errors import VerificationError
+    from pjbuild.ontarget.probe import check_configured_features
+
+    plan = make_plan(Request(target="linux-armhf", tls="none", features=("opus",), tests="none"))
+    auto = tmp_path / "pjmedia" / "include" / "pjmedia-codec" / "config_auto.h"
+    auto.parent.mkdir(parents=True)
+    auto.write_text("#define PJMEDIA_HAS_OPUS_CODEC 0\n")  # what configure wrote on MinGW
+    with pytest.raises(VerificationError, match="did not enable --feature opus"):
+        check_configured_features(plan, tmp_path)
+    auto.write_text("#define PJMEDIA_HAS_OPUS_CODEC 1\n")
+    check_configured_features(plan, tmp_path)

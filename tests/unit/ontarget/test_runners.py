@@ -1,3 +1,6 @@
+"""pjbuild.ontarget.runners: running natively and from the target's data; a timeout kills the
+whole process group, a signal is named."""
+
 from __future__ import annotations
 
 import time

@@ -1,5 +1,6 @@
-"""pjsua2 wheels: command generation, validation, versions, the recipe's backend (fast, no
-build; the real wheel builds and calls are in tests/integration/test_wheel.py)."""
+"""pjbuild.wheel.build: validation, the pip wheel command (native and cross), the repair tool
+per OS, abi3audit's report, the recipe's backend and files (fast, no build; the real wheel
+builds and calls are in tests/integration/test_wheel.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,8 @@ from types import ModuleType
 
 import pytest
 
-from pjbuild.build.manifest import package_version
 from pjbuild.core import paths
-from pjbuild.core.errors import BuildError, ConfigError, ToolMissingError
-from pjbuild.doctor import wheel_requirements
-from pjbuild.inputs.targets import load_targets, resolve_target
+from pjbuild.core.errors import BuildError, ConfigError
 from pjbuild.plan import Request, make_plan
 from pjbuild.wheel.build import (
     _abi3_summary,
@@ -27,14 +25,10 @@ from pjbuild.wheel.build import (
     pip_wheel_command,
     toolchain_file,
 )
-from pjbuild.wheel.pyroot import TargetPython, create_command, ensure_target_python, target_python
-from pjbuild.wheel.test import install_command, wheel_tags
+from tests.unit.conftest import _target
+from tests.unit.wheel.conftest import _fake_python
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-def _target(name: str):  # type: ignore[no-untyped-def]
-    return resolve_target(name, load_targets([]))
 
 
 def test_python_api_is_validated() -> None:
@@ -117,17 +111,6 @@ def test_native_wheel_command(tmp_path: Path) -> None:
     assert env["PATH"].startswith(str(Path(sys.executable).parent))
 
 
-def _fake_python(root: Path) -> TargetPython:
-    return TargetPython(
-        root=root,
-        version="3.11",
-        include_dirs=(root / "inc1", root / "inc2"),
-        interpreter=root / "usr/bin/python3.11",
-        packages=("python3.11",),
-        suite="bookworm",
-    )
-
-
 def test_cross_wheel_command_and_toolchain(tmp_path: Path) -> None:
     target = _target("linux-aarch64")
     cmd = pip_wheel_command(
@@ -172,54 +155,6 @@ def test_cross_wheel_command_and_toolchain(tmp_path: Path) -> None:
         )
 
 
-def test_target_python_root_layout_and_runner(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PJBUILD_PYROOTS", raising=False)
-    target = _target("linux-aarch64")
-    tp = target_python(target)
-    assert tp.root.parent == home / "pyroots"
-    assert re.fullmatch(r"linux-aarch64-bookworm-[0-9a-f]{8}", tp.root.name)
-    assert tp.include_dirs == (
-        tp.root / "usr/include/python3.11",
-        tp.root / "usr/include/aarch64-linux-gnu/python3.11",
-    )
-    assert tp.command(target) == ["qemu-aarch64", "-L", str(tp.root), str(tp.interpreter)]
-    assert not tp.present
-    cmd = create_command(target, Path("/x/root"))
-    assert cmd[:3] == ["mmdebstrap", "--variant=extract", "--architectures=arm64"]
-    assert "--include=python3.11,libpython3.11-dev,libstdc++6" in cmd
-    assert cmd[-3:] == ["bookworm", "/x/root", "http://deb.debian.org/debian"]
-
-
-def test_target_python_needs_a_debian_architecture(home: Path) -> None:
-    with pytest.raises(ConfigError) as exc:
-        target_python(_target("linux-sh4"))
-    assert "multiarch" in exc.value.summary
-
-
-def test_missing_mmdebstrap_is_reported_with_the_fix(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PATH", str(home / "empty"))
-    monkeypatch.setenv("PJBUILD_PYROOTS", str(home / "pyroots"))
-    with pytest.raises(ToolMissingError) as exc:
-        ensure_target_python(_target("linux-aarch64"))
-    assert "mmdebstrap" in exc.value.summary
-    assert "doctor --target linux-aarch64 --wheel --install" in (exc.value.hint or "")
-    assert not list((home / "pyroots").glob("linux-aarch64-*"))
-
-
-def test_install_command_for_a_foreign_wheel(tmp_path: Path) -> None:
-    wheel = tmp_path / "pjsua2-2.17-cp38-abi3-manylinux_2_34_aarch64.whl"
-    assert wheel_tags(wheel) == ("cp38", "abi3", ["manylinux_2_34_aarch64"])
-    argv = install_command(wheel, tmp_path / "site", _fake_python(tmp_path))
-    assert "--platform=manylinux_2_34_aarch64" in argv
-    assert "--python-version=3.11" in argv
-    assert "--abi=abi3" in argv
-    assert argv[-1] == str(wheel)
-    native = install_command(wheel, tmp_path / "site", None)
-    assert not any(a.startswith("--platform") for a in native)
-
-
 def test_abi3audit_report_is_summarised() -> None:
     good = {
         "specs": {
@@ -246,17 +181,6 @@ def test_abi3audit_report_is_summarised() -> None:
     bad["specs"]["w.whl"]["wheel"][0]["result"]["non_abi3_symbols"] = ["PyObject_GetBuffer"]
     assert _abi3_summary(json.dumps(bad))["clean"] is False
     assert _abi3_summary("{}")["clean"] is False  # no module checked: not clean
-
-
-def test_package_version_has_a_local_tag_only_off_default(home: Path) -> None:
-    default = make_plan(Request(target="linux-aarch64", tests="none"))
-    assert package_version(default) == "2.17"
-    other = make_plan(Request(target="linux-aarch64", tls="openssl", tests="none"))
-    assert package_version(other) == f"2.17+openssl.{other.digest[:8]}"
-    preset = make_plan(Request(target="linux-aarch64", preset="minimal-size", tests="none"))
-    assert package_version(preset) == f"2.17+minimalsize.{preset.digest[:8]}"
-    sets = make_plan(Request(target="linux-aarch64", sets=("PJSUA_MAX_CALLS=8",), tests="none"))
-    assert package_version(sets) == f"2.17+{sets.digest[:8]}"
 
 
 def _backend() -> ModuleType:
@@ -302,10 +226,13 @@ def test_recipe_files_agree_with_pjbuild() -> None:
     assert '"share/pjproject/swig"' in configure
 
 
-def test_doctor_lists_what_wheels_need(home: Path) -> None:
-    cross = {r.what: r for r in wheel_requirements(_target("linux-aarch64"))}
-    assert "mmdebstrap" in cross and cross["mmdebstrap"].package == "mmdebstrap"
-    assert any(w.startswith("target Python 3.11 root") for w in cross)
-    native = {r.what for r in wheel_requirements(_target("linux-x86_64"))}
-    assert "mmdebstrap" not in native
-    assert {"swig", "auditwheel", "abi3audit", "patchelf", "pkg-config"} <= native
+def test_wheel_repair_tool_per_os(tmp_path: Path) -> None:
+    from pjbuild.wheel.build import repair_command
+
+    wheel, out = tmp_path / "w.whl", tmp_path / "out"
+    assert Path(repair_command("linux", wheel, out)[0]).name == "auditwheel"
+    assert repair_command("macos", wheel, out)[1:] == ["-w", str(out), str(wheel)]
+    assert Path(repair_command("macos", wheel, out)[0]).name == "delocate-wheel"
+    assert repair_command("windows", wheel, out)[1:] == ["repair", "-w", str(out), str(wheel)]
+    with pytest.raises(ConfigError, match="no wheel repair tool"):
+        repair_command("plan9", wheel, out)
