@@ -1,9 +1,10 @@
-"""The unit tests follow the code (docs/development.md, "Tests"): pjbuild.<pkg>.<module> is
-tested in tests/unit/<pkg>/test_<module>.py, a top-level module pjbuild.<module> in
-tests/unit/test_<module>.py, a package's own __init__.py (when it defines something) in
-tests/unit/<pkg>/test_<pkg>.py, and benchmarks/<module>.py in tests/unit/benchmarks/. A module
-without its test module is listed in EXEMPT with the reason; a test module that names no
-module (a module renamed or removed without its tests) fails. Not one module: this file."""
+"""The unit tests follow the code (docs/development.md, "Where the tests are"):
+pjbuild.<pkg>.<module> is tested in tests/unit/<pkg>/test_<module>.py, a top-level module
+pjbuild.<module> in tests/unit/test_<module>.py, a package's own __init__.py (when it defines
+something) in tests/unit/<pkg>/test_<pkg>.py, and benchmarks/<module>.py in
+tests/unit/benchmarks/. A module without its test module is listed in EXEMPT with the test that
+covers it; a test module that names no module (a module renamed or removed without its tests)
+fails. Not one module: this file."""
 
 from __future__ import annotations
 
