@@ -4,8 +4,9 @@ file manifest.json lists (static libraries, pjsua, test programs, headers, .pc f
 
 All of them are `extended` (`./dev test-extended`): two builds without ccache each (the host's
 about 4 minutes cold, the cross and MinGW ones add dependency builds from source), which
-`./dev test` cannot afford within its time. The unit tests (tests/unit/test_repro.py) check
-the path maps, SOURCE_DATE_EPOCH and the comparison on every run.
+`./dev test` cannot afford within its time. The unit tests check the path maps and
+SOURCE_DATE_EPOCH (tests/unit/inputs/test_repro.py, engines/test_autotools.py) and the comparison
+(tests/unit/build/test_repro.py) on every run.
 """
 
 from __future__ import annotations

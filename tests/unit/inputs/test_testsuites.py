@@ -1,0 +1,38 @@
+"""pjbuild.inputs.testsuites: the quick suite's names exist in the programs, and every
+version's test harness is described."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pjbuild.inputs.sources import load_versions
+from pjbuild.inputs.testsuites import load_catalog
+from pjbuild.ontarget.testsuites import parse_list
+
+CATALOG = load_catalog()
+VERSIONS = load_versions()
+
+
+def test_quick_suite_names_exist_in_programs(fixtures: Path) -> None:
+    listed = parse_list((fixtures / "pjlib-test-config.log").read_text())
+    all_pjlib = set(listed["essential"]) | set(listed["features"])
+    quick = dict(CATALOG.suites["quick"].tests)
+    assert set(quick["pjlib-test"]) <= all_pjlib
+    assert set(quick["pjsip-test"]) <= set(
+        parse_list((fixtures / "pjsip-test-list.log").read_text())["pjsip"]
+    )
+
+
+def test_every_versions_test_harness_is_described() -> None:
+    from pjbuild.inputs.testsuites import load_catalog
+
+    harnesses = load_catalog().harnesses
+    assert {v.version: v.test_harness for v in VERSIONS.values()} == {
+        **{n: "unittest" for n in VERSIONS},
+        "2.15.1": "do_test",
+        "2.14.1": "do_test",
+    }
+    assert all(v.test_harness in harnesses for v in VERSIONS.values())
+    # the DO_TEST harness needs pjbuild's patch that selects a test by name
+    for name in ("2.15.1", "2.14.1"):
+        assert any(p.file.name.startswith("0013-") for p in VERSIONS[name].patches)

@@ -1,0 +1,49 @@
+"""pjbuild.wheel.pyroot: the target's Python root for cross wheels (its layout, its runner,
+mmdebstrap)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pjbuild.core.errors import ConfigError, ToolMissingError
+from pjbuild.wheel.pyroot import create_command, ensure_target_python, target_python
+from tests.unit.conftest import _target
+
+
+def test_target_python_root_layout_and_runner(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PJBUILD_PYROOTS", raising=False)
+    target = _target("linux-aarch64")
+    tp = target_python(target)
+    assert tp.root.parent == home / "pyroots"
+    assert re.fullmatch(r"linux-aarch64-bookworm-[0-9a-f]{8}", tp.root.name)
+    assert tp.include_dirs == (
+        tp.root / "usr/include/python3.11",
+        tp.root / "usr/include/aarch64-linux-gnu/python3.11",
+    )
+    assert tp.command(target) == ["qemu-aarch64", "-L", str(tp.root), str(tp.interpreter)]
+    assert not tp.present
+    cmd = create_command(target, Path("/x/root"))
+    assert cmd[:3] == ["mmdebstrap", "--variant=extract", "--architectures=arm64"]
+    assert "--include=python3.11,libpython3.11-dev,libstdc++6" in cmd
+    assert cmd[-3:] == ["bookworm", "/x/root", "http://deb.debian.org/debian"]
+
+
+def test_target_python_needs_a_debian_architecture(home: Path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        target_python(_target("linux-sh4"))
+    assert "multiarch" in exc.value.summary
+
+
+def test_missing_mmdebstrap_is_reported_with_the_fix(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(home / "empty"))
+    monkeypatch.setenv("PJBUILD_PYROOTS", str(home / "pyroots"))
+    with pytest.raises(ToolMissingError) as exc:
+        ensure_target_python(_target("linux-aarch64"))
+    assert "mmdebstrap" in exc.value.summary
+    assert "doctor --target linux-aarch64 --wheel --install" in (exc.value.hint or "")
+    assert not list((home / "pyroots").glob("linux-aarch64-*"))
