@@ -17,6 +17,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PJBUILD_MIRROR", str(SHARED_SOURCES))
     monkeypatch.delenv("PJBUILD_TOOLCHAINS_PATH", raising=False)
     monkeypatch.delenv("PJBUILD_PRESETS_PATH", raising=False)
+    # a zig target's build puts its wrappers (under this home) first on PATH: undone after
+    monkeypatch.setenv("PATH", os.environ.get("PATH", ""))
     return h
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 
+from pjbuild.build import wrappers
 from pjbuild.core.errors import PjbuildError, ToolMissingError
 from pjbuild.engines import required_tools
 from pjbuild.inputs.deps import resolve as resolve_deps
 from pjbuild.inputs.registry import load_configure_data
 from pjbuild.inputs.targets import Target
+from pjbuild.inputs.tools import binary, used_tools
 from pjbuild.inputs.tree import header_available, load_components
 from pjbuild.ontarget.runners import emulator_too_old
 from pjbuild.plan import tls_backend
@@ -20,7 +23,7 @@ from pjbuild.plan import tls_backend
 @dataclass(frozen=True)
 class Requirement:
     what: str
-    kind: str  # tool | tls | library | runner
+    kind: str  # tool | tls | library | runner | python (a pinned tool's PyPI package)
     required: bool
     present: bool
     package: str
@@ -34,6 +37,17 @@ def requirements(
 ) -> list[Requirement]:
     tools = dict(target.tool_packages)
     reqs: list[Requirement] = []
+    for tool in used_tools(target.wrappers):  # pinned tools (zig), then their wrappers
+        try:
+            binary(tool)
+            present = True
+        except PjbuildError:
+            present = False
+        spec = f"{tool.package}=={tool.version}"
+        reqs.append(Requirement(f"{tool.name} {tool.version} (PyPI {spec})", "python", True,
+                                present, spec))  # fmt: skip
+        if present:
+            wrappers.install(target)
     runner_exe = target.runner.command[0] if target.runner.command else ""
     for exe in dict.fromkeys([*required_tools(target), *tools]):
         if exe == runner_exe:
@@ -114,11 +128,25 @@ def requirements(
 
 
 def missing_packages(reqs: list[Requirement], include_optional: bool = False) -> list[str]:
+    """The Debian/Ubuntu packages of what is missing."""
     pkgs: list[str] = []
     for r in reqs:
+        if r.kind == "python":
+            continue
         if not r.present and (r.required or include_optional) and r.package:
             pkgs += [p.strip() for p in r.package.split(",") if p.strip() not in pkgs]
     return pkgs
+
+
+def missing_python(reqs: list[Requirement]) -> list[str]:
+    """The PyPI requirements (name==version) of the pinned tools that are missing."""
+    return [r.package for r in reqs if r.kind == "python" and not r.present]
+
+
+def install_python(specs: list[str]) -> None:
+    """pip install the pinned tools into the Python that runs pjbuild."""
+    if specs:
+        subprocess.run([sys.executable, "-m", "pip", "install", *specs], check=True)
 
 
 def install(packages: list[str]) -> None:

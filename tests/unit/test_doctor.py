@@ -3,6 +3,7 @@ multiarch setup."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pjbuild.doctor import multiarch_setup, wheel_requirements
@@ -44,3 +45,17 @@ def test_doctor_lists_what_wheels_need(home: Path) -> None:
     native = {r.what for r in wheel_requirements(_target("linux-x86_64"))}
     assert "mmdebstrap" not in native
     assert {"swig", "auditwheel", "abi3audit", "patchelf", "pkg-config"} <= native
+
+
+def test_a_zig_target_needs_the_pinned_zig_from_pypi(home: Path) -> None:
+    from pjbuild.doctor import missing_packages, missing_python, requirements
+    from pjbuild.inputs.targets import load_targets
+
+    reqs = requirements(load_targets()["linux-armeb"])
+    zig = [r for r in reqs if r.kind == "python"]
+    assert [r.package for r in zig] == ["ziglang==0.17.1"] and zig[0].present
+    # the wrappers it installed are what the build's tools check finds
+    assert {"armeb-linux-musleabi-cc", "zig-ar"} <= {r.what for r in reqs if r.present}
+    absent = [replace(r, present=False) for r in reqs]
+    assert missing_python(absent) == ["ziglang==0.17.1"]
+    assert "ziglang==0.17.1" not in missing_packages(absent)  # not an apt package

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild import __version__
+from pjbuild.build import wrappers
 from pjbuild.build.cache import Cache
 from pjbuild.build.deps import ensure_all
 from pjbuild.build.extract import extract
@@ -147,6 +148,7 @@ def check_tools(plan: BuildPlan) -> None:
             hint=f"build it on such a machine (the `pjbuild ci github` workflow has a job for "
             f"it); `pjbuild plan --target {target.name} --no-fetch` shows what it runs",
         )
+    wrappers.install(target)  # zig cc & co: pinned tool (else exit 4), then on PATH
     tools = dict(plan.target.tool_packages)
     for exe in required_tools(plan.target):
         if not shutil.which(exe):

@@ -34,7 +34,14 @@ def add(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pjbuild.doctor import install, missing_packages, requirements, wheel_requirements
+    from pjbuild.doctor import (
+        install,
+        install_python,
+        missing_packages,
+        missing_python,
+        requirements,
+        wheel_requirements,
+    )
     from pjbuild.inputs.targets import load_targets, resolve_target
     from pjbuild.wheel.pyroot import ensure_target_python
 
@@ -47,13 +54,16 @@ def run(args: argparse.Namespace) -> int:
     reqs = collect()
     if args.install:
         install(missing_packages(reqs, include_optional=args.optional))
+        install_python(missing_python(reqs))
         if args.wheel and target.wheel_python == "debian-root":
             ensure_target_python(target, say)
         reqs = collect()
     if args.json:
         print(json.dumps([r.__dict__ for r in reqs], indent=2))
     else:
-        table = Table("needs", "kind", "required", "status", "Debian/Ubuntu package")
+        table = Table(
+            "needs", "kind", "required", "status", "package (Debian/Ubuntu; python: PyPI)"
+        )
         for r in reqs:
             table.add_row(
                 r.what,
@@ -67,10 +77,12 @@ def run(args: argparse.Namespace) -> int:
     missing = [r for r in reqs if r.required and not r.present]
     if missing:
         pkgs = missing_packages(reqs)
+        pips = missing_python(reqs)
         failed(
             f"{len(missing)} required item(s) missing for {target.name}",
             f"pjbuild doctor --target {target.name} --install"
-            + (f"  (apt-get install {' '.join(pkgs)})" if pkgs else ""),
+            + (f"  (apt-get install {' '.join(pkgs)})" if pkgs else "")
+            + (f"  (pip install {' '.join(pips)})" if pips else ""),
         )
         return 4
     return 0

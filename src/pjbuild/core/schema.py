@@ -1,4 +1,5 @@
-"""The shapes of pjbuild's own resource files (configure.toml, engines.toml, ci.toml, wheel.toml).
+"""The shapes of pjbuild's own resource files (configure.toml, engines.toml, tools.toml,
+ci.toml, wheel.toml).
 
 Each loader reads its file through ``tomlload.Table`` against the shape here: a value of the
 wrong type or a misspelt key is one ConfigError naming the file and the key (exit 2), when the
@@ -52,6 +53,19 @@ CONFIGURE: Shape = {
 
 ENGINES: Shape = {
     "engines": ("each", {"description": "text", "tools": "strings", "checks_configure": "flag"})
+}
+
+TOOLS: Shape = {
+    "tools": (
+        "each",
+        {
+            "package": "text",
+            "version": "text",
+            "binary": "text",
+            "version_args": "strings",
+            "env?": "pairs",
+        },
+    )
 }
 
 CI: Shape = {

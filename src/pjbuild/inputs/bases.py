@@ -23,9 +23,10 @@ from pjbuild.core.tomlload import Table, load_toml
 
 BASE_FOLDER = "base"
 # filled in after loading: {sysroot} by Target.runner_command, {home} in the runner's
-# environment, the rest by the verification probe's compile command
+# environment, {zig} (a pinned tool, resources/tools.toml) in [wrappers] when the scripts are
+# written, the rest by the verification probe's compile command
 RUNTIME_PLACEHOLDERS = frozenset(
-    {"sysroot", "home", "cxx", "cflags", "src", "exe", "ldflags", "libs"}
+    {"sysroot", "home", "zig", "cxx", "cflags", "src", "exe", "ldflags", "libs"}
 )
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 PLACEHOLDER = re.compile(rf"\{{({_NAME}(?:\.{_NAME})*)\}}")

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild.core import paths
-from pjbuild.core.errors import ConfigError, unknown
+from pjbuild.core.errors import ConfigError, ToolMissingError, unknown
 from pjbuild.core.tomlload import Table, load_toml
-from pjbuild.inputs import bases, registry
+from pjbuild.inputs import bases, registry, tools
 
 RUNNER_KINDS = ("native", "qemu", "wine")
 PROBE_COMMAND = ("{cxx}", "{cflags}", "{src}", "-o", "{exe}", "{ldflags}", "{libs}")
@@ -108,6 +108,9 @@ class Target:
     # media components (components.toml) this target cannot build, with the measured reason:
     # the build turns them off explicitly ([components] unavailable)
     components_unavailable: tuple[tuple[str, str], ...] = ()
+    # programs pjbuild writes as scripts before a build ([wrappers] NAME = argv; `{tool}`: a
+    # pinned tool of resources/tools.toml, e.g. ["{zig}", "cc", "-target", "armeb-linux-musleabi"])
+    wrappers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # the base files the target file extends (toolchains/base/<name>.toml), nearest first
     bases: tuple[Path, ...] = ()
     # the file's data merged over its bases (placeholders filled in), hashed into the inputs digest
@@ -155,15 +158,32 @@ class Target:
         """The compiler's version line (``<cc> --version``; MSVC's cl prints its banner on
         stderr): part of the inputs digest. "missing" when the compiler is not installed here,
         so a plan can still be made (e.g. an MSVC target planned on Linux)."""
+        wrapped = dict(self.wrappers).get(self.compilers.cc)
+        if wrapped is not None:  # a pinned tool: its version, then what its compiler says
+            used = tools.used_tools(self.wrappers)
+            try:
+                found = {t.name: tools.binary(t) for t in used}
+            except ToolMissingError:  # as for any compiler: a plan can still be made
+                return "missing"
+            argv = tools.wrapper_argv(wrapped, found)
+            pins = ", ".join(f"{t.name} {t.version}" for t in used)
+            proc = subprocess.run(
+                [*argv, *self.version_args], capture_output=True, text=True, check=False
+            )
+            return f"{pins}: {_version_line(proc)}"
         exe = shutil.which(self.compilers.cc)
         if not exe:
             return "missing"
         proc = subprocess.run(
             [exe, *self.version_args], capture_output=True, text=True, check=False
         )
-        lines = [x.strip() for x in (proc.stdout + "\n" + proc.stderr).splitlines() if x.strip()]
-        versioned = [x for x in lines if "version" in x.lower()]
-        return (versioned or lines or ["unknown"])[0]
+        return _version_line(proc)
+
+
+def _version_line(proc: subprocess.CompletedProcess[str]) -> str:
+    lines = [x.strip() for x in (proc.stdout + "\n" + proc.stderr).splitlines() if x.strip()]
+    versioned = [x for x in lines if "version" in x.lower()]
+    return (versioned or lines or ["unknown"])[0]
 
 
 def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
@@ -247,6 +267,7 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         wheel_platform=wheel.text("platform", ""),
         path=path,
         bases=merged.bases,
+        wrappers=top.lists("wrappers"),
         raw=top.data,
         dep_providers=deps.pairs("providers"),
         multiarch=deps.text("multiarch", ""),
