@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, HomeError, PjbuildError
@@ -40,7 +41,7 @@ def failed(summary: str, hint: str) -> None:
 
 
 def report(exc: PjbuildError) -> int:
-    err.print(f"[bold red]error:[/] {exc.summary}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {escape(exc.summary)}", markup=True, highlight=False)
     if exc.hint:
         err.print(f"fix: {exc.hint}", markup=False)
     if exc.details:
@@ -82,14 +83,20 @@ def os_error(exc: OSError) -> int:
     why = _ERRNO_WHY.get(exc.errno or 0) or (exc.strerror or str(exc))
     where = exc.filename or "pjbuild home"
     if _in_home(exc.filename) or (exc.filename is None and exc.errno in _WHOLE_DISK):
-        err.print(f"[bold red]error:[/] cannot write {where}: {why}", markup=True, highlight=False)
+        err.print(
+            f"[bold red]error:[/] cannot write {escape(str(where))}: {why}",
+            markup=True,
+            highlight=False,
+        )
         err.print(
             f"fix: PJBUILD_HOME ({paths.home()}) must be a writable folder with free space: "
             "free space there, or set PJBUILD_HOME to another folder",
             markup=False,
         )
         return HomeError.exit_code
-    err.print(f"[bold red]error:[/] cannot use {where}: {why}", markup=True, highlight=False)
+    err.print(
+        f"[bold red]error:[/] cannot use {escape(str(where))}: {why}", markup=True, highlight=False
+    )
     err.print(
         "fix: check that path (it must exist, be readable, and be writable where pjbuild "
         "writes its output), or give another one",

@@ -27,3 +27,14 @@ def test_an_unusable_output_path_outside_home_is_bad_input_not_home(tmp_path: Pa
     )
     _one_error(proc, 2, "a file is in the way of a folder")
     assert str(afile) in proc.stderr and "PJBUILD_HOME" not in proc.stderr
+
+
+def test_brackets_in_an_error_are_printed_as_written() -> None:
+    """An error naming a TOML table ([conan]) keeps it: rich must not take it for markup."""
+    from pjbuild.cli.output import err, report
+    from pjbuild.core.errors import ConfigError
+
+    with err.capture() as captured:
+        code = report(ConfigError("no arch ([conan] arch in its file)", hint="see [tls]"))
+    assert "error: no arch ([conan] arch in its file)" in captured.get()
+    assert "fix: see [tls]" in captured.get() and code == 2

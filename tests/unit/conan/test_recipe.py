@@ -107,3 +107,16 @@ def test_conan_profile_of_msvc(home: Path) -> None:
         "compiler.version=194",
         "build_type=Release",
     ]
+
+
+def test_a_zig_target_profile_is_clang_with_libcxx(home: Path) -> None:
+    text = profile_text(resolve_target("linux-aarch64-musl", load_targets()))
+    settings = text.split("[settings]\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert "compiler=clang" in settings and "compiler.libcxx=libc++" in settings
+    assert "compiler.version=22" in settings  # zig 0.17.1's clang
+    assert "arch=armv8" in settings
+
+
+def test_big_endian_arm_has_no_conan_arch(home: Path) -> None:
+    with pytest.raises(ConfigError, match="linux-armeb has no Conan arch"):
+        profile_text(resolve_target("linux-armeb", load_targets()))
