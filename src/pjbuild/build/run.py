@@ -18,6 +18,7 @@ from pjbuild.build import wrappers
 from pjbuild.build.cache import Cache
 from pjbuild.build.deps import ensure_all
 from pjbuild.build.extract import extract
+from pjbuild.build.glibc import check_glibc
 from pjbuild.build.manifest import file_digests, make_manifest
 from pjbuild.build.patches import apply_patches
 from pjbuild.build.sbom import make_sbom
@@ -202,6 +203,7 @@ def _build(
     say("install")
     engine.install(plan, src, stage / "prefix")
     collect_test_tree(src, stage / "tests", plan.catalog)
+    abi = check_glibc(stage, plan.target.glibc) if plan.target.glibc else None
 
     runner = runner_for(plan.target)
     if runner.setup:
@@ -234,6 +236,8 @@ def _build(
     manifest["components"] = plan.components_json(found)
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
     manifest["deps"] = [d.summary() for d in plan.deps]
+    if abi is not None:
+        manifest["glibc"] = abi
     manifest["features"] = features
     if call is not None:
         manifest["call_test"] = call.to_json()

@@ -111,6 +111,8 @@ class Target:
     # programs pjbuild writes as scripts before a build ([wrappers] NAME = argv; `{tool}`: a
     # pinned tool of resources/tools.toml, e.g. ["{zig}", "cc", "-target", "armeb-linux-musleabi"])
     wrappers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # glibc-pinned targets: the newest glibc its programs may need (checked after the build)
+    glibc: str = ""
     # the base files the target file extends (toolchains/base/<name>.toml), nearest first
     bases: tuple[Path, ...] = ()
     # the file's data merged over its bases (placeholders filled in), hashed into the inputs digest
@@ -268,6 +270,7 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         path=path,
         bases=merged.bases,
         wrappers=top.lists("wrappers"),
+        glibc=top.text("glibc", ""),
         raw=top.data,
         dep_providers=deps.pairs("providers"),
         multiarch=deps.text("multiarch", ""),
