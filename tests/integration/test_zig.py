@@ -54,3 +54,28 @@ def test_linux_armeb_builds_and_passes_quick_tests_under_qemu(pjb: Pjbuild) -> N
     result = pjb.build_json("--target", "linux-armeb", "--tests", "quick")
     assert result["tests"]["failed"] == 0 and result["tests"]["passed"] > 0
     assert result["tls"]["verified"] and result["tls"]["on_target_test"] == "passed"
+
+
+def test_a_glibc_pinned_program_needs_nothing_newer_than_its_floor(
+    home: Path, tmp_path: Path
+) -> None:
+    from pjbuild.build.glibc import check_glibc
+
+    target = load_targets()["linux-x86_64-glibc217"]
+    wrappers.install(target)
+    src = tmp_path / "endian.c"
+    src.write_text(ENDIAN_C)
+    (tmp_path / "prefix").mkdir()
+    exe = tmp_path / "prefix" / "endian"
+    subprocess.run([target.compilers.cc, str(src), "-o", str(exe)], check=True, timeout=600)
+    found = check_glibc(tmp_path / "prefix", target.glibc)
+    newest = tuple(int(p) for p in str(found["newest_needed"]).split("."))
+    assert found["elf_files"] == 1 and (2, 2) <= newest <= (2, 17)
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    assert run.stdout == "little-endian\n"
+
+
+@pytest.mark.extended
+def test_linux_x86_64_glibc217_builds_within_its_floor(pjb: Pjbuild) -> None:
+    result = pjb.build_json("--target", "linux-x86_64-glibc217", "--tests", "quick")
+    assert result["tests"]["failed"] == 0 and result["tests"]["passed"] > 0
