@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from pjbuild.cli import args as shared
-from pjbuild.cli.output import out, say
+from pjbuild.cli.output import line, say
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -45,12 +45,11 @@ def run(args: argparse.Namespace) -> int:
         f"; {name}: verified={f['verified']} call={f['on_target_test']}"
         for name, f in summary["features"].items()
     )
-    out.print(
+    line(
         f"{'cache hit' if outcome.cache_hit else 'built'}: {summary['artifact']}\n"
         f"TLS {tls['requested']} verified={tls['verified']} "
         f"ssl_sock_test={tls.get('on_target_test', 'not-run')}{features}; "
         f"tests ({t['suite']}): {t['passed']} passed, {t['failed']} failed, "
         f"{t['skipped']} skipped, {t['known']} known; {summary['duration_s']:.1f}s",
-        markup=False,
     )
     return 0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from pjbuild.cli import args as shared
-from pjbuild.cli.output import failed, out, say
+from pjbuild.cli.output import failed, line, out, say
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 "ok" if r.present else "MISSING",
                 r.package,
             )
-        out.print(f"target {target.name} ({target.description})", markup=False)
+        line(f"target {target.name} ({target.description})")
         out.print(table)
     missing = [r for r in reqs if r.required and not r.present]
     if missing:

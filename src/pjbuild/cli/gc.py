@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from pjbuild.cli import args as shared
-from pjbuild.cli.output import out
+from pjbuild.cli.output import line
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError
 
@@ -47,9 +47,6 @@ def run(args: argparse.Namespace) -> int:
     limit = parse_size(args.max_size) if args.max_size else None
     report = gc(paths.home(), keep=args.keep, max_size=limit, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
-
-    def line(text: str) -> None:
-        out.print(text, markup=False)
 
     for folder in report.removed_work:
         line(f"{verb} work folder {folder}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pjbuild.cli import args as shared
-from pjbuild.cli.output import failed, out, say
+from pjbuild.cli.output import failed, line, say
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(to_json(entries), sort_keys=True))
     else:
-        out.print(md.read_text(), markup=False)
-        out.print(f"reports: {md} {js}", markup=False)
+        line(md.read_text())
+        line(f"reports: {md} {js}")
     if failures:
         failed(
             f"{len(failures)} target(s) failed: {', '.join(failures)}",

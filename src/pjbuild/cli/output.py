@@ -19,6 +19,11 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def line(text: str = "") -> None:
+    """A line of a command's report on standard output, printed as written (no markup)."""
+    out.print(text, markup=False)
+
+
 def say(text: str) -> None:
     """The commands' `Say`: a progress line on standard error."""
     err.print(f"[pjbuild] {text}", markup=False)

@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING
 
 from pjbuild.cli import args as shared
-from pjbuild.cli.output import out
+from pjbuild.cli.output import line
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -45,9 +45,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def show(plan: BuildPlan, jobs: int) -> None:
-    def line(text: str = "") -> None:
-        out.print(text, markup=False)
-
     line(
         f"# target {plan.target.name}, pjproject {plan.source.version.version}, "
         f"inputs digest {plan.digest}"

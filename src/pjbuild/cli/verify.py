@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pjbuild.cli import args as shared
-from pjbuild.cli.output import out, say
+from pjbuild.cli.output import line, say
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -30,9 +30,6 @@ def run(args: argparse.Namespace) -> int:
     from pjbuild.build.repro import verify_artifact
 
     result = verify_artifact(args.artifact, args.jobs, keep=args.keep, say=say)
-
-    def line(text: str) -> None:
-        out.print(text, markup=False)
 
     if result.reproducible:
         line(

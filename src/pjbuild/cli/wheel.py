@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pjbuild.cli import args as shared
-from pjbuild.cli.output import out, say
+from pjbuild.cli.output import line, say
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -68,12 +68,11 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary, sort_keys=True))
         return 0
     abi3 = "clean" if result.abi3["clean"] else "NOT clean"
-    out.print(
+    line(
         f"wheel: {result.path}\n"
         f"version {result.version}, tag {result.tag}, {result.size / 1e6:.1f} MB "
         f"(before repair {result.raw_size / 1e6:.1f} MB), bundled: "
         f"{', '.join(result.bundled) or 'nothing'}; abi3audit {abi3}; "
         f"calls on the target: {result.smoke['status']}",
-        markup=False,
     )
     return 0
