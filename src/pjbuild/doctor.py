@@ -37,7 +37,8 @@ def requirements(
 ) -> list[Requirement]:
     tools = dict(target.tool_packages)
     reqs: list[Requirement] = []
-    for tool in used_tools(target.wrappers):  # pinned tools (zig), then their wrappers
+    pinned = used_tools(target.wrappers)  # pinned tools (zig), then their wrappers
+    for tool in pinned:
         try:
             binary(tool)
             present = True
@@ -46,8 +47,8 @@ def requirements(
         spec = f"{tool.package}=={tool.version}"
         reqs.append(Requirement(f"{tool.name} {tool.version} (PyPI {spec})", "python", True,
                                 present, spec))  # fmt: skip
-        if present:
-            wrappers.install(target)
+    if pinned and all(r.present for r in reqs):  # the wrappers are what the tools check finds
+        wrappers.install(target)
     runner_exe = target.runner.command[0] if target.runner.command else ""
     for exe in dict.fromkeys([*required_tools(target), *tools]):
         if exe == runner_exe:

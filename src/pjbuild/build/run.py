@@ -192,10 +192,11 @@ def _build(
     (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
     (stage / "config_site.h").write_text(plan.header)
     engine = engine_for(plan, log, opts.ccache, epoch)
-    if checks_configure(plan.target):
+    checked = checks_configure(plan.target)
+    if checked:
         say("configure: " + " ".join(plan.configure_args))
     engine.configure(plan, src)
-    if checks_configure(plan.target):
+    if checked:
         check_configured(plan, src)
         check_configured_features(plan, src)
     say(f"build ({engine.name}, {opts.jobs} jobs)")

@@ -23,8 +23,7 @@ def install(target: Target) -> Path | None:
     if not target.wrappers:
         return None
     home = paths.home()
-    used = tools.used_tools(target.wrappers)
-    found = {t.name: tools.binary(t) for t in used}
+    used, found = tools.resolve(target.wrappers)
     env = {k: v.replace("{home}", str(home)) for t in used for k, v in t.env}
     scripts = {
         name: tools.wrapper_script(tools.wrapper_argv(argv, found), env)

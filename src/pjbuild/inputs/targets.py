@@ -160,32 +160,26 @@ class Target:
         """The compiler's version line (``<cc> --version``; MSVC's cl prints its banner on
         stderr): part of the inputs digest. "missing" when the compiler is not installed here,
         so a plan can still be made (e.g. an MSVC target planned on Linux)."""
+        pins = ""
         wrapped = dict(self.wrappers).get(self.compilers.cc)
-        if wrapped is not None:  # a pinned tool: its version, then what its compiler says
-            used = tools.used_tools(self.wrappers)
+        if wrapped is not None:  # a pinned tool (zig): its version, then what its cc says
             try:
-                found = {t.name: tools.binary(t) for t in used}
+                used, found = tools.resolve(self.wrappers)
             except ToolMissingError:  # as for any compiler: a plan can still be made
                 return "missing"
             argv = tools.wrapper_argv(wrapped, found)
-            pins = ", ".join(f"{t.name} {t.version}" for t in used)
-            proc = subprocess.run(
-                [*argv, *self.version_args], capture_output=True, text=True, check=False
-            )
-            return f"{pins}: {_version_line(proc)}"
-        exe = shutil.which(self.compilers.cc)
-        if not exe:
-            return "missing"
+            pins = ", ".join(f"{t.name} {t.version}" for t in used) + ": "
+        else:
+            exe = shutil.which(self.compilers.cc)
+            if not exe:
+                return "missing"
+            argv = [exe]
         proc = subprocess.run(
-            [exe, *self.version_args], capture_output=True, text=True, check=False
+            [*argv, *self.version_args], capture_output=True, text=True, check=False
         )
-        return _version_line(proc)
-
-
-def _version_line(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = [x.strip() for x in (proc.stdout + "\n" + proc.stderr).splitlines() if x.strip()]
-    versioned = [x for x in lines if "version" in x.lower()]
-    return (versioned or lines or ["unknown"])[0]
+        lines = [x.strip() for x in (proc.stdout + "\n" + proc.stderr).splitlines() if x.strip()]
+        versioned = [x for x in lines if "version" in x.lower()]
+        return pins + (versioned or lines or ["unknown"])[0]
 
 
 def parse_target(path: Path, folders: list[Path] | None = None) -> Target:

@@ -4,6 +4,7 @@ where the binary is, checked against the pinned version, and the wrapper scripts
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import shlex
 import subprocess
@@ -45,8 +46,11 @@ def load_tools() -> dict[str, Tool]:
     }
 
 
+@functools.cache
 def binary(tool: Tool) -> Path:
-    """The tool's program in its installed package, at the pinned version (else exit 4)."""
+    """The tool's program in its installed package, at the pinned version (else exit 4).
+    Checked once per process when found (a failure is not remembered: `doctor --install` checks
+    again after installing)."""
     spec = importlib.util.find_spec(tool.package)
     where = Path(spec.origin).parent / tool.binary if spec and spec.origin else None
     if where is None or not where.is_file():
@@ -67,18 +71,31 @@ def binary(tool: Tool) -> Path:
     return where
 
 
+def _tool_name(arg: str) -> str:
+    """NAME of a wrapper argument that is `{NAME}` as a whole, else ""."""
+    return arg[1:-1] if arg.startswith("{") and arg.endswith("}") else ""
+
+
 def used_tools(wrappers: tuple[tuple[str, tuple[str, ...]], ...]) -> list[Tool]:
     """The tools the wrappers run (`{NAME}` as a whole argument), each once."""
     tools = load_tools()
-    names = [a[1:-1] for _, argv in wrappers for a in argv if a[1:-1] in tools and a[0] == "{"]
+    names = [_tool_name(a) for _, argv in wrappers for a in argv if _tool_name(a) in tools]
     return [tools[n] for n in dict.fromkeys(names)]
+
+
+def resolve(
+    wrappers: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[list[Tool], dict[str, Path]]:
+    """The tools the wrappers run, and each one's program (exit 4 when one is missing)."""
+    used = used_tools(wrappers)
+    return used, {t.name: binary(t) for t in used}
 
 
 def wrapper_argv(argv: tuple[str, ...], found: dict[str, Path]) -> list[str]:
     """A wrapper's command with each `{tool}` replaced by the tool's program."""
     out = []
     for arg in argv:
-        name = arg[1:-1] if arg.startswith("{") and arg.endswith("}") else ""
+        name = _tool_name(arg)
         if name and name not in found:
             raise ConfigError(
                 f"wrapper argument '{arg}' names no tool",
