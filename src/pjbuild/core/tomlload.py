@@ -28,7 +28,8 @@ def load_toml(path: Path) -> dict[str, Any]:
 _KIND_NAMES = {str: "a string", bool: "true/false", list: "a list", dict: "a table"}
 
 
-def _kind(value: Any) -> str:
+def value_kind(value: Any) -> str:
+    """What a TOML value is, for an error message: "a string", "a number", "a table"..."""
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, float)):
@@ -60,7 +61,7 @@ class Table:
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         raise ConfigError(
             f"{self.origin(key)}: {self._key(key) or 'the file'}: expected {expected}, "
-            f"got {_kind(value)} ({shown})",
+            f"got {value_kind(value)} ({shown})",
             hint=f"write {self._key(key) or 'it'} as {expected}",
         )
 

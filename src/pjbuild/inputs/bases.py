@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pjbuild.core.errors import ConfigError, unknown
-from pjbuild.core.tomlload import Table, load_toml
+from pjbuild.core.tomlload import Table, load_toml, value_kind
 
 BASE_FOLDER = "base"
 # filled in after loading: {sysroot} by Target.runner_command, {home} in the runner's
@@ -127,12 +127,6 @@ def _at(data: dict[str, Any], name: str) -> Any:
     return value
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    return "a list" if isinstance(value, list) else "a value"
-
-
 class _Filler:
     """Fills in a base's placeholders from the merged (not yet filled) data of the chain."""
 
@@ -167,7 +161,8 @@ class _Filler:
                 )
             if not isinstance(value, str):
                 raise ConfigError(
-                    f"{file}: {where}: placeholder {{{name}}} names {_kind(value)}, not a string",
+                    f"{file}: {where}: placeholder {{{name}}} names {value_kind(value)}, "
+                    "not a string",
                     hint=f"a placeholder names a string key; make {name} a string or drop "
                     f"{{{name}}}",
                 )
