@@ -71,8 +71,14 @@ def test_cross_plan(name: str, home: Path) -> None:
     assert "--disable-ssl" in plan.configure_args
     prefix = runner_for(t).prefix
     assert "{sysroot}" not in " ".join(prefix)
-    if t.runner.kind == "qemu" and t.wrappers:  # zig: static programs, no sysroot
+    if t.runner.kind == "qemu" and t.wrappers and not t.glibc:  # zig musl: static, no sysroot
+        assert "-static" in t.ldflags
         assert t.sysroot == "" and prefix == (t.raw["qemu"],)
+    elif t.runner.kind == "qemu" and t.wrappers and t.sysroot:  # zig glibc: a cross glibc
+        assert prefix[:3] == (t.raw["qemu"], "-L", t.sysroot)
+        assert dict(t.tool_packages)[f"{t.sysroot}/lib/ld-linux-{t.arch}.so.1"]
+    elif t.runner.kind == "qemu" and t.wrappers:  # zig glibc on this CPU: the host's glibc
+        assert prefix == (t.raw["qemu"],)
     elif t.runner.kind == "qemu":
         # the runner's libc folder is the cross toolchain's (libc6-<arch>-cross): named here,
         # installed by `pjbuild doctor --install`; that it is there is an integration test's
