@@ -76,7 +76,9 @@ def test_cross_plan(name: str, home: Path) -> None:
         assert t.sysroot == "" and prefix == (t.raw["qemu"],)
     elif t.runner.kind == "qemu" and t.wrappers and t.sysroot:  # zig glibc: a cross glibc
         assert prefix[:3] == (t.raw["qemu"], "-L", t.sysroot)
-        assert dict(t.tool_packages)[f"{t.sysroot}/lib/ld-linux-{t.arch}.so.1"]
+        assert any(
+            tool.startswith(f"{t.sysroot}/lib/") and package for tool, package in t.tool_packages
+        )
     elif t.runner.kind == "qemu" and t.wrappers:  # zig glibc on this CPU: the host's glibc
         assert prefix == (t.raw["qemu"],)
     elif t.runner.kind == "qemu":
