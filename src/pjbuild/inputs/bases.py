@@ -2,8 +2,10 @@
 ``toolchains/base/debian-cross.toml``.
 
 A base is a partial target file in the ``base/`` folder of a toolchains folder, never a target
-itself; it may extend another base. Tables merge recursively, the extending file winning per
-key; arrays and other values replace the base's. A base's strings, values and table keys, may
+itself; it may extend other bases. ``extends = ["zig", "build-only"]`` takes several, the
+earlier winning; the order is Python's for classes (C3): a base shared by two comes after both.
+Tables merge recursively, the extending file winning per key; arrays and other values replace
+the base's. A base's strings, values and table keys, may
 hold placeholders naming a string key of the merged data (``{triplet}``, ``{qemu}``,
 ``{deps.multiarch}``), filled in when the target is loaded; the run-time ones
 (``RUNTIME_PLACEHOLDERS``: ``{sysroot}`` of the runner command, ``{home}`` of its environment,
@@ -74,34 +76,61 @@ def extend(path: Path, data: dict[str, Any], folders: Iterable[Path]) -> Extende
     return Extended(data=merged, bases=tuple(file for file, _ in layers[1:]), origins=origins)
 
 
+def _extends(file: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    """The bases a file names: ``extends = "NAME"`` or ``extends = ["NAME", ...]``."""
+    value = data.get("extends", ())
+    if isinstance(value, str):
+        return (value,) if value else ()
+    return Table(data, file).strings("extends")
+
+
 def _chain(
-    path: Path, data: dict[str, Any], bases: dict[str, Path]
+    path: Path,
+    data: dict[str, Any],
+    bases: dict[str, Path],
+    names: tuple[str, ...] = (),
 ) -> list[tuple[Path, dict[str, Any]]]:
-    """The file, then each base it extends, nearest first (``extends`` removed)."""
-    layers: list[tuple[Path, dict[str, Any]]] = []
-    names = [path.stem]
-    file, current = path, data
-    while True:
-        name = Table(current, file).text("extends", "")
-        layers.append((file, {k: v for k, v in current.items() if k != "extends"}))
-        if not name:
-            return layers
+    """The file, then each base it extends, nearest first (``extends`` removed). With a list
+    of bases the order is Python's for classes (C3): every file comes before its own bases,
+    the listed bases in their order, and a base shared by two comes after both."""
+    names = (*names, path.stem)
+    chains: list[list[tuple[Path, dict[str, Any]]]] = []
+    for name in _extends(path, data):
         if name in names[1:]:
             raise ConfigError(
-                f'{file}: extends = "{name}" makes a cycle: {" -> ".join([*names, name])}',
+                f'{path}: extends = "{name}" makes a cycle: {" -> ".join([*names, name])}',
                 hint="a base cannot extend itself, directly or through others: "
                 "remove one `extends` of that chain",
             )
         if name not in bases:
             err = unknown("base", name, bases)
             raise ConfigError(
-                f"{file}: extends: {err.summary}",
+                f"{path}: extends: {err.summary}",
                 hint=f"a base is base/{name}.toml in a toolchains folder; "
                 + (err.hint if bases else "none is installed"),
             )
-        names.append(name)
-        file = bases[name]
-        current = load_toml(file)
+        chains.append(_chain(bases[name], load_toml(bases[name]), bases, names))
+    own = (path, {k: v for k, v in data.items() if k != "extends"})
+    return [own, *_c3(path, [*chains, [chain[0] for chain in chains]])]
+
+
+def _c3(path: Path, chains: list[list[tuple[Path, dict[str, Any]]]]) -> list[Any]:
+    """C3's merge: take the first head that is in no other chain's tail, until all are taken."""
+    out: list[Any] = []
+    chains = [list(c) for c in chains if c]
+    while chains:
+        tails = {layer[0] for c in chains for layer in c[1:]}
+        head = next((c[0] for c in chains if c[0][0] not in tails), None)
+        if head is None:
+            raise ConfigError(
+                f"{path}: extends: no order of the bases keeps each before its own bases "
+                "and the listed ones in their order",
+                hint="list the bases in the order their own `extends` give them",
+            )
+        out.append(head)
+        chains = [c[1:] if c[0][0] == head[0] else c for c in chains]
+        chains = [c for c in chains if c]
+    return out
 
 
 def _record(value: Any, file: Path, where: str, origins: dict[str, Path]) -> None:

@@ -188,6 +188,37 @@ def test_a_base_extends_a_base(tmp_path: Path) -> None:
     assert t.bases == (tmp_path / "base" / "family.toml", tmp_path / "base" / "mine.toml")
 
 
+def test_a_file_extends_several_bases_the_earlier_winning(tmp_path: Path) -> None:
+    """extends = [a, b]: a wins over b, and both over the base they share (Python's order for
+    classes, C3); the shared base is one layer; a cycle through a list is still found."""
+    _write(tmp_path / "base", "mine", BASE)
+    _write(tmp_path / "base", "cc", 'extends = "mine"\n[compilers]\ncc = "zcc"\ncxx = "zc++"\n')
+    _write(
+        tmp_path / "base",
+        "os",
+        'extends = "mine"\nos = "freebsd"\n[compilers]\ncc = "lost"\n[runner]\nkind = "native"\n',
+    )
+    own = OWN.replace('extends = "{base}"', 'extends = ["cc", "os"]')
+    path = _write(tmp_path, "board", own.format(name="board"))
+    t = parse_target(path)
+    assert t.compilers.cc == "zcc"  # cc is earlier than os
+    assert t.os == "freebsd" and t.runner.kind == "native"  # os wins over mine
+    assert t.tls_default == "mbedtls" and t.runner.command[:2] == ("qemu-arm", "-L")  # mine's
+    assert t.bases == tuple(tmp_path / "base" / f"{n}.toml" for n in ("cc", "os", "mine"))
+    # mine listed before cc, which extends mine: no order keeps both
+    _write(tmp_path, "board", OWN.replace('"{base}"', '["mine", "cc"]').format(name="board"))
+    with pytest.raises(ConfigError, match="no order of the bases"):
+        parse_target(path)
+    _write(tmp_path, "board", own.format(name="board"))
+    _write(tmp_path / "base", "os", 'extends = ["mine", "board2"]\n')
+    _write(tmp_path / "base", "board2", 'extends = "os"\n')
+    with pytest.raises(ConfigError, match="cycle: board -> os -> board2 -> os"):
+        parse_target(path)
+    _write(tmp_path, "board", OWN.replace('"{base}"', "[1]").format(name="board"))
+    with pytest.raises(ConfigError, match=r"extends.*a list of strings"):
+        parse_target(path)
+
+
 def test_a_user_folder_extends_the_shipped_base(tmp_path: Path) -> None:
     """A user's target extends toolchains/base/debian-cross.toml, and a user's base extends
     it too; both found through --toolchains-dir."""
