@@ -116,7 +116,8 @@ class PjprojectConan(ConanFile):
             tls=None if tls == "default" else tls,
             sets=overrides,
             version=str(self.version),
-            tests=str(self.conf.get("user.pjbuild:tests", default="quick")),
+            # unset: the target's default (quick; none for a target built, not run)
+            tests=str(self.conf.get("user.pjbuild:tests", default="")) or None,
             features=features,
             deps_from=None if str(self.options.deps_from) == "default" else str(self.options.deps_from),
         )

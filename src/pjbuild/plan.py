@@ -44,7 +44,7 @@ from pjbuild.inputs.sources import (
     release_at_least,
     select_version,
 )
-from pjbuild.inputs.targets import Target, load_targets, resolve_target
+from pjbuild.inputs.targets import BUILT_NOT_RUN, Target, load_targets, resolve_target
 from pjbuild.inputs.testsuites import TestCatalog, check_suite, load_catalog
 from pjbuild.inputs.tree import (
     Component,
@@ -79,7 +79,7 @@ class Request:
     set_raw: tuple[str, ...] = ()
     version: str | None = None
     source: str | None = None
-    tests: str = "quick"
+    tests: str | None = None  # None: quick, or none for a target built, not run
     deps_from: str | None = None  # system | source: overrides the target's providers
     features: tuple[str, ...] = ()  # srtp, opus: external libraries, verified on the target
     dep_prefixes: tuple[tuple[str, str], ...] = ()  # --dep-prefix NAME=PATH
@@ -355,6 +355,21 @@ def _check_dep_prefixes(prefixes: tuple[tuple[str, str], ...]) -> None:
             )
 
 
+def suite_for(target: Target, asked: str | None) -> str:
+    """The test suite to run: the one asked for (default quick); none for a target nothing here
+    runs, which refuses any other (exit 2)."""
+    if target.runs:
+        return asked or "quick"
+    if asked not in (None, "none"):
+        raise ConfigError(
+            f"target {target.name} is {BUILT_NOT_RUN}: nothing here runs its programs, so no "
+            f"--tests {asked} ({target.reason})",
+            hint="leave out --tests (or pass --tests none): its binaries are checked for "
+            "their format and CPU instead",
+        )
+    return "none"
+
+
 def make_plan(req: Request) -> BuildPlan:
     targets = load_targets(list(req.toolchains_dirs))
     target = resolve_target(req.target, targets)
@@ -369,7 +384,8 @@ def make_plan(req: Request) -> BuildPlan:
         raise unknown("preset", req.preset, presets, list_cmd="pjbuild presets")
     preset = presets[req.preset]
     catalog = load_catalog()
-    check_suite(req.tests, catalog)
+    tests = suite_for(target, req.tests)
+    check_suite(tests, catalog)
     data = load_configure_data()
     compiler = target.compiler_version()
     features = tuple(dict.fromkeys(req.features))
@@ -464,7 +480,7 @@ def make_plan(req: Request) -> BuildPlan:
             configure_args=tuple(args),
             env=tuple(sorted(env.items())),
             tree=tuple(decisions),
-            tests=req.tests,
+            tests=tests,
             compiler=compiler,
             deps=dep_choices,
             features=features,

@@ -1,4 +1,6 @@
-"""Real cross builds run on their targets: QEMU (armhf, big-endian mips) and Wine (MinGW).
+"""Real cross builds run on their targets: QEMU (armhf and big-endian mips from Debian's
+toolchains; big-endian ARM and mips musl from zig's) and Wine (MinGW); and a target nothing
+here runs (FreeBSD by zig), built and its binaries checked.
 
 Every target gets Mbed TLS, libsrtp and Opus built from the pinned sources with its own
 toolchain; TLS is verified by ssl_sock_test on the target, SRTP and Opus by a loopback call.
@@ -17,8 +19,17 @@ from .conftest import Pjbuild
 pytestmark = pytest.mark.integration
 
 # MinGW first: its build and quick suite under Wine take longest (759 s in an 18-target run,
-# against 190-490 s for QEMU targets), so it runs beside armhf then mips, not after them
-CI_TARGETS = ("windows-mingw-x86_64", "linux-armhf", "linux-mips")
+# against 190-490 s for QEMU targets), so it runs beside the others, not after them
+RUN_TARGETS = (
+    "windows-mingw-x86_64",
+    "linux-armhf",
+    "linux-armeb",
+    "linux-mips",
+    "linux-mips-musl",
+)
+BUILT_NOT_RUN = "freebsd-x86_64"  # zig cc; nothing here runs FreeBSD programs
+CI_TARGETS = (*RUN_TARGETS, BUILT_NOT_RUN)
+BIG_ENDIAN = ("linux-armeb", "linux-mips", "linux-mips-musl")
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +74,12 @@ def test_matrix_passes_and_reports(matrix: dict[str, Any]) -> None:
     assert matrix["_rc"] == 0, matrix["_stderr"]
     assert [e["target"] for e in matrix["targets"]] == list(CI_TARGETS)
     md = (Path(matrix["_report"]) / "matrix.md").read_text()
-    for name in CI_TARGETS:
+    for name in RUN_TARGETS:
         assert f"| {name} | passed |" in md
+    assert f"| {BUILT_NOT_RUN} | built, not run | 0/0/0/0/0 |" in md
 
 
-@pytest.mark.parametrize("name", CI_TARGETS)
+@pytest.mark.parametrize("name", RUN_TARGETS)
 def test_target_builds_and_passes_quick_tests_on_target(matrix: dict[str, Any], name: str) -> None:
     e = _entry(matrix, name)
     assert e["status"] == "passed", e["error"]
@@ -87,14 +99,17 @@ def test_target_builds_and_passes_quick_tests_on_target(matrix: dict[str, Any], 
     assert list((Path(e["artifact"]) / "prefix" / "lib").glob("libpj-*.a"))
 
 
-def test_mips_is_verified_big_endian_on_target(matrix: dict[str, Any]) -> None:
-    e = _entry(matrix, "linux-mips")
+@pytest.mark.parametrize("name", BIG_ENDIAN)
+def test_big_endian_targets_are_verified_big_endian_on_target(
+    matrix: dict[str, Any], name: str
+) -> None:
+    e = _entry(matrix, name)
     assert e["endianness"] == {"expected": "big", "verified": True}
     manifest = json.loads((Path(e["artifact"]) / "manifest.json").read_text())
     assert manifest["pjlib_config"]["PJ_IS_(BIG/LITTLE)_ENDIAN"] == "big-endian"
 
 
-@pytest.mark.parametrize("name", ["linux-armhf", "linux-mips"])
+@pytest.mark.parametrize("name", ["linux-armhf", *BIG_ENDIAN])
 def test_alignment_patch_regression(matrix: dict[str, Any], name: str) -> None:
     """Without patch 0003 these crash with SIGBUS on 32-bit ARM and MIPS."""
     results = _results(_entry(matrix, name))
@@ -107,7 +122,7 @@ def test_windows_artifact_has_exe(matrix: dict[str, Any]) -> None:
     assert (Path(e["artifact"]) / "prefix" / "bin" / "pjsua.exe").is_file()
 
 
-@pytest.mark.parametrize("name", CI_TARGETS)
+@pytest.mark.parametrize("name", RUN_TARGETS)
 def test_call_used_srtp_and_opus_on_target(matrix: dict[str, Any], name: str) -> None:
     manifest = json.loads((Path(_entry(matrix, name)["artifact"]) / "manifest.json").read_text())
     call = manifest["call_test"]
@@ -119,7 +134,7 @@ def test_call_used_srtp_and_opus_on_target(matrix: dict[str, Any], name: str) ->
 
 def test_ssl_sock_test_ran_with_mbedtls(matrix: dict[str, Any]) -> None:
     """Patch 0006: without it every Mbed TLS >= 3.6.3 client handshake fails (-0x5D80)."""
-    for name in CI_TARGETS:
+    for name in RUN_TARGETS:
         r = _results(_entry(matrix, name))["pjlib-test:ssl_sock_test"]
         assert r["status"] == "passed", (name, r)
 
@@ -137,7 +152,7 @@ CALLS = (
 )
 
 
-@pytest.mark.parametrize("name", CI_TARGETS)
+@pytest.mark.parametrize("name", RUN_TARGETS)
 def test_each_codec_calls_on_the_target_and_both_sides_hear_the_tones(
     matrix: dict[str, Any], name: str
 ) -> None:
@@ -158,12 +173,13 @@ def test_each_codec_calls_on_the_target_and_both_sides_hear_the_tones(
 
 def test_components_follow_what_each_target_can_build(matrix: dict[str, Any]) -> None:
     """WebRTC's AEC builds for armhf (NEON) and MinGW (SSE2) and is found on the target;
-    mips cannot build it (typedefs.h knows no big-endian CPU): off, with that reason."""
+    the big-endian targets cannot build it (typedefs.h knows no big-endian CPU): off, with that
+    reason."""
     comps = {
         name: json.loads((Path(_entry(matrix, name)["artifact"]) / "manifest.json").read_text())[
             "components"
         ]
-        for name in CI_TARGETS
+        for name in RUN_TARGETS
     }
     for name in ("linux-armhf", "windows-mingw-x86_64"):
         assert comps[name]["webrtc"] == {
@@ -171,10 +187,38 @@ def test_components_follow_what_each_target_can_build(matrix: dict[str, Any]) ->
             "why": "third_party/webrtc",
             "on_target": True,
         }
-    mips = comps["linux-mips"]["webrtc"]
-    assert mips["state"] == "disabled" and mips["on_target"] is False
-    assert "typedefs.h" in mips["why"]
-    for name in CI_TARGETS:
+    for name in BIG_ENDIAN:
+        webrtc = comps[name]["webrtc"]
+        assert webrtc["state"] == "disabled" and webrtc["on_target"] is False
+        assert "typedefs.h" in webrtc["why"]
+    for name in RUN_TARGETS:
         for comp in ("gsm", "speex", "ilbc", "g7221", "resample"):
             assert comps[name][comp]["on_target"] is True, (name, comp)
         assert comps[name]["srtp"]["state"] == "dependency"  # --feature srtp: pjbuild's libsrtp
+
+
+def test_the_built_not_run_target_is_built_checked_and_claims_no_run(
+    matrix: dict[str, Any],
+) -> None:
+    """FreeBSD by zig: Mbed TLS, libsrtp and Opus compiled in (read from the linked probe's
+    bytes), every binary an x86_64 FreeBSD one; no test, call or byte order claimed."""
+    e = _entry(matrix, BUILT_NOT_RUN)
+    assert e["status"] == "built, not run", e["error"]
+    assert e["tests"] == {"passed": 0, "failed": 0, "skipped": 0, "known": 0, "flaky": 0}
+    assert e["tls"] == {
+        "requested": "mbedtls",
+        "provider": "source",
+        "verified": True,  # compiled in
+        "on_target_test": "not-run",
+    }
+    assert e["endianness"] == {"expected": "little", "verified": False, "compiled": "little"}
+    for feature in ("srtp", "opus"):
+        assert e["features"][feature]["verified"] is True
+        assert e["features"][feature]["on_target_test"] == "not-run"
+    manifest = json.loads((Path(e["artifact"]) / "manifest.json").read_text())
+    assert manifest["run"]["status"] == "built, not run" and "FreeBSD" in manifest["run"]["reason"]
+    assert manifest["tests"] == {} and "call_test" not in manifest
+    binaries = manifest["binaries"]
+    assert binaries["machine"] == "EM_X86_64" and binaries["note"] == "FreeBSD"
+    assert binaries["programs"] >= 5 and binaries["objects"] > 100  # pjsua, the test programs
+    assert all("on_target" not in c for c in manifest["components"].values())

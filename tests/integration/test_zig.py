@@ -1,6 +1,8 @@
 """The zig family on its target: the pinned zig's wrappers compile for armeb-linux-musleabi,
 and the program runs big-endian under qemu-armeb (a cold zig cache builds musl first: about a
-minute); the whole linux-armeb build with its quick tests is `extended`."""
+minute); for the built, not run targets (macOS, FreeBSD) the wrappers give programs that
+pjbuild.build.binfmt reads as the target's. The whole linux-armeb build with its quick tests,
+and freebsd-x86_64's, are in the CI matrix (test_cross_matrix)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from pjbuild.build import wrappers
+from pjbuild.core import paths
+from pjbuild.core.errors import VerificationError
 from pjbuild.inputs.targets import load_targets
 
 from .conftest import Pjbuild
@@ -40,7 +44,7 @@ def test_zig_wrappers_build_a_big_endian_program_for_qemu_armeb(home: Path, tmp_
         check=True,
         timeout=600,
     )
-    assert (home / "zig-cache").is_dir()  # zig's cache is pjbuild's, not ~/.cache
+    assert (paths.tool_cache() / "zig").is_dir()  # zig's cache is pjbuild's tool cache
     header = exe.read_bytes()[:20]
     assert header[:4] == b"\x7fELF" and header[5] == 2  # ELFDATA2MSB: big-endian
     run = subprocess.run(
@@ -49,11 +53,36 @@ def test_zig_wrappers_build_a_big_endian_program_for_qemu_armeb(home: Path, tmp_
     assert run.stdout == "big-endian\n", run.stderr
 
 
-@pytest.mark.extended
-def test_linux_armeb_builds_and_passes_quick_tests_under_qemu(pjb: Pjbuild) -> None:
-    result = pjb.build_json("--target", "linux-armeb", "--tests", "quick")
-    assert result["tests"]["failed"] == 0 and result["tests"]["passed"] > 0
-    assert result["tls"]["verified"] and result["tls"]["on_target_test"] == "passed"
+@pytest.mark.parametrize(
+    ("name", "other"),
+    [("macos-arm64-zig", "macos-x86_64-zig"), ("freebsd-aarch64", "freebsd-x86_64")],
+)
+def test_zig_programs_for_targets_nothing_runs_are_their_format_and_cpu(
+    home: Path, tmp_path: Path, name: str, other: str
+) -> None:
+    """A pthread program for macOS (Mach-O arm64) and FreeBSD (ELF aarch64 with FreeBSD's ABI
+    note and loader) passes its target's [binaries] check and fails the other CPU's."""
+    from pjbuild.build.binfmt import check_binaries
+
+    targets = load_targets()
+    target = targets[name]
+    wrappers.install(target)
+    src = tmp_path / "hello.c"
+    src.write_text(
+        "#include <pthread.h>\n#include <stdio.h>\n"
+        "static void *run(void *a) { puts(a); return 0; }\n"
+        'int main(void) { pthread_t t; pthread_create(&t, 0, run, "hi"); '
+        "return pthread_join(t, 0); }\n"
+    )
+    (tmp_path / "prefix").mkdir()
+    exe = tmp_path / "prefix" / "hello"
+    subprocess.run(
+        [target.compilers.cc, str(src), "-o", str(exe), "-lpthread"], check=True, timeout=600
+    )
+    found = check_binaries(tmp_path / "prefix", target.binaries, name)
+    assert found["programs"] == 1 and found["machine"] == target.binaries.machine
+    with pytest.raises(VerificationError, match=f"not {targets[other].binaries.machine}"):
+        check_binaries(tmp_path / "prefix", targets[other].binaries, other)
 
 
 def test_a_glibc_pinned_program_needs_nothing_newer_than_its_floor(

@@ -182,3 +182,29 @@ def test_request_round_trip() -> None:
     )
     data = json.loads(json.dumps(request_to_json(req)))
     assert request_from_json(data) == req
+
+
+@pytest.mark.parametrize("name", ["freebsd-x86_64", "freebsd-aarch64"])
+def test_a_built_not_run_target_runs_no_tests_and_refuses_a_suite(home: Path, name: str) -> None:
+    plan = make_plan(Request(target=name, fetch=False))
+    assert plan.tests == "none" and plan.tls.backend == "mbedtls"
+    assert make_plan(Request(target=name, tests="none", fetch=False)).digest == plan.digest
+    with pytest.raises(ConfigError) as exc:
+        make_plan(Request(target=name, tests="quick", fetch=False))
+    assert "is built, not run" in exc.value.summary and "--tests quick" in exc.value.summary
+    assert exc.value.exit_code == 2 and "--tests none" in exc.value.hint
+    # the target that runs still defaults to quick
+    assert make_plan(Request(target="linux-armeb", fetch=False)).tests == "quick"
+
+
+def test_zig_macos_is_unsupported_with_the_measured_reason(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"unsupported here: zig cannot build pjlib.*AppKit"):
+        make_plan(Request(target="macos-x86_64-zig", fetch=False))
+    # zig cc -target <arch>-macos --version writes a.o into its working directory: not ours
+    from pjbuild.inputs.targets import load_targets
+
+    assert load_targets()["macos-arm64-zig"].compiler_version().startswith("zig 0.17.1")
+    assert list(tmp_path.iterdir()) == []

@@ -47,8 +47,11 @@ def test_target_is_consistent(name: str) -> None:
     if not t.supported:
         assert t.reason
         return
-    if t.cross:
-        assert t.compilers.cc.startswith(t.triplet)
+    if not t.runs:  # built, not run: its binaries are checked instead
+        assert t.status == "built, not run" and t.reason and t.runner.command == ()
+        assert t.binaries.format and t.binaries.machine
+    elif t.cross:
+        assert t.compilers.cc.startswith(t.raw.get("zig_target", t.triplet))
         assert t.runner.kind in ("qemu", "wine")
         assert t.runner.command, "an emulated target needs a runner command"
         tools = dict(t.tool_packages)
@@ -63,7 +66,8 @@ def test_target_is_consistent(name: str) -> None:
     "name", [n for n in sorted(TARGETS) if TARGETS[n].cross and TARGETS[n].supported]
 )
 def test_cross_plan(name: str, home: Path) -> None:
-    plan = make_plan(Request(target=name, tls="none", tests="quick"))
+    plan = make_plan(Request(target=name, tls="none"))
+    assert plan.tests == ("quick" if TARGETS[name].runs else "none")
     t = TARGETS[name]
     assert plan.configure_args[0] == f"--host={t.triplet}"
     env = dict(plan.env)
@@ -71,7 +75,9 @@ def test_cross_plan(name: str, home: Path) -> None:
     assert "--disable-ssl" in plan.configure_args
     prefix = runner_for(t).prefix
     assert "{sysroot}" not in " ".join(prefix)
-    if t.runner.kind == "qemu" and t.wrappers and not t.glibc:  # zig musl: static, no sysroot
+    if t.runner.kind == "none":  # built, not run: no runner at all
+        assert prefix == ()
+    elif t.runner.kind == "qemu" and t.wrappers and not t.glibc:  # zig musl: static, no sysroot
         assert "-static" in t.ldflags
         assert t.sysroot == "" and prefix == (t.raw["qemu"],)
     elif t.runner.kind == "qemu" and t.wrappers and t.sysroot:  # zig glibc: a cross glibc

@@ -66,12 +66,18 @@ class BuildContext:
             env["CXX"] = f"ccache {c.cxx}"
         return env
 
+    def build_args(self) -> list[str]:
+        """The recipe's configure arguments, then the target's for this dependency
+        ([deps] build_args, e.g. Opus without NEON intrinsics where the compiler fails them)."""
+        return [*self.recipe.build_args, *self.target.dep_build_args(self.recipe.name)]
+
     def flags(self, optimize: bool = True) -> list[str]:
         """Compile flags: the target's, position independent, paths mapped (inputs.repro)."""
         return [
             *(self.optimize if optimize else ()),
             *self.target.pic_cflags,
             *self.target.cflags,
+            *self.target.dep_build_cflags(self.recipe.name),
             *repro.prefix_map_flags(paths.home()),
             *repro.tree_map_flags(self.src),
         ]
@@ -89,7 +95,7 @@ class AutotoolsBuilder:
         if ctx.target.cross:
             args.append(f"--host={ctx.target.triplet}")
         env = ctx.env()
-        ctx.log.run("configure", [*args, *ctx.recipe.build_args], ctx.src, env)
+        ctx.log.run("configure", [*args, *ctx.build_args()], ctx.src, env)
         ctx.log.run("make", ["make", f"-j{ctx.jobs}", *ctx.recipe.make_targets], ctx.src, env)
         ctx.log.run("install", ["make", "install", f"DESTDIR={ctx.destdir}"], ctx.src, env)
 
@@ -112,7 +118,7 @@ class OpenSSLBuilder:
             "perl",
             "./Configure",
             ctx.target.openssl_target,
-            *ctx.recipe.build_args,
+            *ctx.build_args(),
             f"--prefix={ctx.prefix}",
             f"--openssldir={ctx.prefix}/ssl",
             *flags,
@@ -159,7 +165,11 @@ class CMakeBuilder:
         env.pop("CFLAGS")
         env.pop("CXXFLAGS")
         if ctx.target.cross:
-            system = dict(ctx.target.conan).get("os", ctx.target.os.capitalize())
+            # CMake's name of the OS: [cmake] system (Darwin, FreeBSD), else Conan's (Linux,
+            # Windows), else the target's os
+            system = str(ctx.target.raw.get("cmake", {}).get("system", "")) or dict(
+                ctx.target.conan
+            ).get("os", ctx.target.os.capitalize())
             args += [
                 f"-DCMAKE_SYSTEM_NAME={system}",
                 f"-DCMAKE_SYSTEM_PROCESSOR={ctx.target.arch}",
@@ -167,7 +177,7 @@ class CMakeBuilder:
                 "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY",
                 "-DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY",
             ]
-        ctx.log.run("configure", [*args, *ctx.recipe.build_args], ctx.src, env)
+        ctx.log.run("configure", [*args, *ctx.build_args()], ctx.src, env)
         ctx.log.run(
             "make", ["cmake", "--build", str(build), "--parallel", str(ctx.jobs)], ctx.src, env
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from pjbuild import __version__
 from pjbuild.build import wrappers
+from pjbuild.build.binfmt import check_binaries
 from pjbuild.build.cache import Cache
 from pjbuild.build.deps import ensure_all
 from pjbuild.build.extract import extract
@@ -32,7 +33,7 @@ from pjbuild.inputs.deps import providing
 from pjbuild.inputs.options import effective
 from pjbuild.inputs.registry import load_configure_data
 from pjbuild.inputs.repro import source_date_epoch
-from pjbuild.inputs.targets import Target
+from pjbuild.inputs.targets import BUILT_NOT_RUN, Target
 from pjbuild.inputs.testsuites import CALL_PROGRAM, TestCatalog
 from pjbuild.ontarget.calltest import (
     UPSTREAM_LOG_LEVEL,
@@ -42,12 +43,14 @@ from pjbuild.ontarget.calltest import (
     run_call,
 )
 from pjbuild.ontarget.probe import (
+    Verified,
     check,
     check_components,
     check_configured,
     check_configured_features,
     pjlib_config,
     probe,
+    probe_not_run,
 )
 from pjbuild.ontarget.runners import emulator_too_old, runner_for
 from pjbuild.ontarget.testsuites import (
@@ -106,6 +109,9 @@ class BuildOutcome:
             "endianness": self.manifest["endianness"],
             "tests": tests,
             "duration_s": round(self.duration_s, 3),
+            # "built, not run": nothing ran it; its binaries' format and CPU were checked
+            **({"run": self.manifest["run"]} if "run" in self.manifest else {}),
+            **({"binaries": self.manifest["binaries"]} if "binaries" in self.manifest else {}),
         }
 
 
@@ -206,39 +212,45 @@ def _build(
     collect_test_tree(src, stage / "tests", plan.catalog)
     abi = check_glibc(stage, plan.target.glibc) if plan.target.glibc else None
 
-    runner = runner_for(plan.target)
-    if runner.setup:
-        say("preparing the runner: " + " ".join(runner.setup))
-        runner.prepare(stage)
-    say(f"verifying on the target ({runner.describe()})")
-    verified = probe(plan, stage / "prefix", work / "probe", runner)
+    verified, binaries = _verify(plan, stage, work, say)
     tls = {
         "requested": plan.tls.backend,
         "verified": verified.tls_backend == plan.tls.backend,
         "compiled": verified.tls_backend,
         "on_target_test": "not-run",
     }
-    endianness = {
+    endianness: dict[str, Any] = {
         "expected": plan.target.endianness,
-        "verified": verified.endianness == plan.target.endianness,
+        "verified": verified.ran and verified.endianness == plan.target.endianness,
     }
+    if not verified.ran:
+        endianness["compiled"] = verified.endianness  # pjlib's; nothing ran it
     check(plan, verified)
-    found = check_components(plan, verified)
+    found = check_components(plan, verified) if verified.ran else None
 
     suite, calls = _run_tests(plan, stage, work / "testrun", say)
     if suite is not None:
         tls["on_target_test"] = _tls_test_state(suite)
     features = _features(plan, verified.config)
     call = _feature_call(plan, calls, features, stage, work / "call", say)
-    config = {**pjlib_config(TestTree(stage / "tests"), plan, runner), **verified.config}
+    config = dict(verified.config)
+    if plan.target.runs:
+        runner = runner_for(plan.target)
+        config = {**pjlib_config(TestTree(stage / "tests"), plan, runner), **config}
     manifest = make_manifest(
         plan, tls=tls, endianness=endianness, durations=log.durations, config=config
     )
+    # ccache's base_dir turns paths under the home into relative ones (debug info, __FILE__):
+    # the bytes depend on it, so the manifest says, and `pjbuild verify` replays it
+    manifest["toolchain"]["ccache"] = bool(opts.ccache and shutil.which("ccache"))
     manifest["components"] = plan.components_json(found)
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
     manifest["deps"] = [d.summary() for d in plan.deps]
     if abi is not None:
         manifest["glibc"] = abi
+    if binaries is not None:
+        manifest["binaries"] = binaries
+        manifest["run"] = {"status": BUILT_NOT_RUN, "reason": plan.target.reason}
     manifest["features"] = features
     if call is not None:
         manifest["call_test"] = call.to_json()
@@ -257,6 +269,23 @@ def _build(
         error.kept = str(stage)
         raise error
     return manifest, suite
+
+
+def _verify(
+    plan: BuildPlan, stage: Path, work: Path, say: Say
+) -> tuple[Verified, dict[str, object] | None]:
+    """The probe, run on the target; for a target nothing here runs, linked and read instead,
+    and every binary of the artifact checked for the target's format and CPU."""
+    if not plan.target.runs:
+        say(f"checking the binaries ({BUILT_NOT_RUN}: {plan.target.reason})")
+        found = check_binaries(stage, plan.target.binaries, plan.target.name)
+        return probe_not_run(plan, stage / "prefix", work / "probe"), found
+    runner = runner_for(plan.target)
+    if runner.setup:
+        say("preparing the runner: " + " ".join(runner.setup))
+        runner.prepare(stage)
+    say(f"verifying on the target ({runner.describe()})")
+    return probe(plan, stage / "prefix", work / "probe", runner), None
 
 
 def _pjsua(prefix: Path) -> Path:

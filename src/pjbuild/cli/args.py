@@ -126,7 +126,12 @@ def build_inputs(p: argparse.ArgumentParser, *, one_target: bool = True) -> None
     )
     if one_target:
         p.add_argument("--source", default=None, help="a pjproject archive path or URL")
-    p.add_argument("--tests", default="quick", help="|".join(registry.test_suites()))
+    p.add_argument(
+        "--tests",
+        default=None,
+        help="|".join(registry.test_suites())
+        + " (default: quick; none for a target built, not run)",
+    )
 
 
 def features(values: list[str]) -> tuple[str, ...]:

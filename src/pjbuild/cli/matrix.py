@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from pjbuild.inputs.testsuites import check_suite, load_catalog
     from pjbuild.matrix import run_matrix, to_json, write_reports
 
-    check_suite(args.tests, load_catalog())
+    check_suite(args.tests or "quick", load_catalog())
     targets = load_targets(args.toolchains_dir)
     if args.all:
         chosen = sorted(targets.values(), key=lambda t: t.name)
@@ -65,9 +65,8 @@ def run(args: argparse.Namespace) -> int:
         perf=args.perf,
         say=say,
     )
-    title = (
-        f"pjbuild matrix: preset {args.preset}, TLS {args.tls or 'per target'}, tests {args.tests}"
-    )
+    tls, tests = args.tls or "per target", args.tests or "quick"
+    title = f"pjbuild matrix: preset {args.preset}, TLS {tls}, tests {tests}"
     md, js = write_reports(entries, args.report, title)
     failures = [e.target for e in entries if e.status == "failed"]
     if args.json:

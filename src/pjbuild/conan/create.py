@@ -88,7 +88,7 @@ def conan_create(req: Request, say: Say) -> dict[str, Any]:
         tls=req.tls or "default",
         features=plan.features,
         overrides=tuple(req.sets),
-        tests=req.tests,
+        tests=plan.tests,
         deps_from=req.deps_from or "default",
     )
     argv = create_command(target, plan.source.version.version, profile, args)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import platform
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,13 @@ from pjbuild.core.errors import ConfigError, ToolMissingError, unknown
 from pjbuild.core.tomlload import Table, load_toml
 from pjbuild.inputs import bases, registry, tools
 
-RUNNER_KINDS = ("native", "qemu", "wine")
+# "none": nothing here can run the target's programs (a build-only target: FreeBSD, macOS by zig)
+RUNNER_KINDS = ("native", "qemu", "wine", "none")
 PROBE_COMMAND = ("{cxx}", "{cflags}", "{src}", "-o", "{exe}", "{ldflags}", "{libs}")
-STATUSES = ("supported", "unsupported")
+# "built, not run": pjbuild builds it and checks its binaries' format, but runs nothing of it
+BUILT_NOT_RUN = "built, not run"
+STATUSES = ("supported", BUILT_NOT_RUN, "unsupported")
+BINARY_FORMATS = ("elf", "macho", "pe")
 ENDIANNESS = ("little", "big")
 
 
@@ -37,7 +42,7 @@ class Compilers:
 
 @dataclass(frozen=True)
 class Runner:
-    kind: str  # native | qemu | wine
+    kind: str  # native | qemu | wine | none
     command: tuple[str, ...] = ()  # prefix put before the program, e.g. ("qemu-arm", "-L", "...")
     env: tuple[tuple[str, str], ...] = ()  # values may use {home} (PJBUILD_HOME)
     timeout_factor: float = 1.0  # emulated targets are slower: per-test timeouts scale by this
@@ -45,6 +50,20 @@ class Runner:
     # the oldest emulator release that runs this target's programs correctly, and why
     min_version: str = ""
     min_version_why: str = ""
+
+
+@dataclass(frozen=True)
+class Binaries:
+    """What the target's programs and objects are ([binaries]), checked after a build that
+    cannot run them (pjbuild.build.binfmt): the file format and the CPU as the format names it
+    (ELF: pyelftools' e_machine, e.g. EM_X86_64; Mach-O: CPU_TYPE_X86_64 or CPU_TYPE_ARM64);
+    for ELF programs, the owner of the ABI note the OS's loader reads (e.g. "FreeBSD") and
+    the program interpreter ("" for any)."""
+
+    format: str = ""
+    machine: str = ""
+    note: str = ""
+    interpreter: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,10 @@ class Target:
     ldflag_spelling: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # extra libraries a statically linked dependency needs on this target: name -> libs
     dep_libs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # extra configure arguments and compile flags of a dependency built for this target:
+    # name -> args ([deps] build_args), name -> flags ([deps] cflags)
+    dep_args: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    dep_cflags: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # build engine (pjbuild.engines): "autotools" (configure + make) or "msbuild" (Visual
     # Studio solution, [msbuild] table); third_party folders the engine's build cannot do without
     engine: str = "autotools"
@@ -113,6 +136,9 @@ class Target:
     wrappers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # glibc-pinned targets: the newest glibc its programs may need (checked after the build)
     glibc: str = ""
+    # the binaries' format and CPU, checked after the build ([binaries]; required with
+    # runner kind "none")
+    binaries: Binaries = Binaries()
     # the base files the target file extends (toolchains/base/<name>.toml), nearest first
     bases: tuple[Path, ...] = ()
     # the file's data merged over its bases (placeholders filled in), hashed into the inputs digest
@@ -120,7 +146,13 @@ class Target:
 
     @property
     def supported(self) -> bool:
-        return self.status == "supported"
+        """pjbuild builds it (and runs its tests, unless it is built, not run)."""
+        return self.status != "unsupported"
+
+    @property
+    def runs(self) -> bool:
+        """Something here runs its programs (QEMU, Wine, this machine): probe, tests, calls."""
+        return self.runner.kind != "none"
 
     def builds_here(self) -> bool:
         return platform.system() in self.build_on
@@ -153,6 +185,12 @@ class Target:
     def dep_extra_libs(self, name: str) -> tuple[str, ...]:
         return dict(self.dep_libs).get(name, ())
 
+    def dep_build_args(self, name: str) -> tuple[str, ...]:
+        return dict(self.dep_args).get(name, ())
+
+    def dep_build_cflags(self, name: str) -> tuple[str, ...]:
+        return dict(self.dep_cflags).get(name, ())
+
     def dep_provider(self, name: str) -> str:
         return dict(self.dep_providers).get(name, "")
 
@@ -174,9 +212,16 @@ class Target:
             if not exe:
                 return "missing"
             argv = [exe]
-        proc = subprocess.run(
-            [*argv, *self.version_args], capture_output=True, text=True, check=False
-        )
+        # in a scratch folder: zig cc -target <arch>-macos --version writes an empty a.o into
+        # its working directory (zig 0.17.1, measured)
+        with tempfile.TemporaryDirectory(prefix="pjbuild-cc-version-") as scratch:
+            proc = subprocess.run(
+                [*argv, *self.version_args],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=scratch,
+            )
         lines = [x.strip() for x in (proc.stdout + "\n" + proc.stderr).splitlines() if x.strip()]
         versioned = [x for x in lines if "version" in x.lower()]
         return pins + (versioned or lines or ["unknown"])[0]
@@ -200,8 +245,12 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
     status = top.text("status", "supported")
     if status not in STATUSES:
         raise ConfigError(f"{top.origin('status')}: status must be one of {', '.join(STATUSES)}")
-    if status == "unsupported" and not top.text("reason", ""):
-        raise ConfigError(f'{path}: an unsupported target must say why (reason = "...")')
+    if status in ("unsupported", BUILT_NOT_RUN) and not top.text("reason", ""):
+        what = "an unsupported target" if status == "unsupported" else "a built, not run target"
+        raise ConfigError(
+            f'{path}: {what} must say why (reason = "...")',
+            hint="say what is missing here, measured (e.g. no emulator runs FreeBSD programs)",
+        )
     endianness = top.text("endianness")
     if endianness not in ENDIANNESS:
         raise ConfigError(f"{top.origin('endianness')}: endianness must be 'little' or 'big'")
@@ -211,6 +260,19 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
     if kind not in RUNNER_KINDS:
         raise ConfigError(
             f"{runner.origin('kind')}: runner.kind must be one of {', '.join(RUNNER_KINDS)}"
+        )
+    if (kind == "none") != (status == BUILT_NOT_RUN) and status != "unsupported":
+        raise ConfigError(
+            f'{path}: runner.kind = "none" and status = "{BUILT_NOT_RUN}" go together '
+            f"(here: kind {kind}, status {status})",
+            hint="a target nothing here can run says both; one that runs says neither",
+        )
+    found = _binaries(top.sub("binaries", {}))
+    if kind == "none" and not found.format:
+        raise ConfigError(
+            f"{path}: a target nothing here runs needs [binaries] format and machine",
+            hint='e.g. [binaries] format = "elf", machine = "EM_X86_64", note = "FreeBSD": '
+            "pjbuild checks the built files against them",
         )
     engine = top.text("engine", "autotools")
     if engine not in registry.engines():
@@ -265,6 +327,7 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         bases=merged.bases,
         wrappers=top.lists("wrappers"),
         glibc=top.text("glibc", ""),
+        binaries=found,
         raw=top.data,
         dep_providers=deps.pairs("providers"),
         multiarch=deps.text("multiarch", ""),
@@ -282,6 +345,8 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         build_on=top.strings("build_on", ("Linux",)),
         components_unavailable=top.sub("components", {}).pairs("unavailable"),
         dep_libs=deps.lists("libs"),
+        dep_args=deps.lists("build_args"),
+        dep_cflags=deps.lists("cflags"),
         tls_known_failures=tuple(
             sorted(
                 (backend, key, reason)
@@ -289,6 +354,22 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
                 for key, reason in by_tls.pairs(backend)
             )
         ),
+    )
+
+
+def _binaries(table: Table) -> Binaries:
+    if not table.data:
+        return Binaries()
+    table.known("format", "machine", "note", "interpreter")
+    fmt = table.text("format")
+    if fmt not in BINARY_FORMATS:
+        raise ConfigError(
+            f"{table.origin('format')}: binaries.format must be one of "
+            f"{', '.join(BINARY_FORMATS)} (not '{fmt}')",
+            hint="elf (Linux, FreeBSD), macho (macOS) or pe (Windows)",
+        )
+    return Binaries(
+        fmt, table.text("machine"), table.text("note", ""), table.text("interpreter", "")
     )
 
 

@@ -1,4 +1,8 @@
-"""Checks that the build has what was asked for, on the target: TLS backend, endianness."""
+"""Checks that the build has what was asked for, on the target: TLS backend, endianness.
+
+A target nothing here can run (runner kind "none") gets the same probe linked but not run:
+its compile-time values are written into the program as text and read back from its bytes, as
+CMake's try_compile reads a compiler's ABI."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ class Verified:
     # what the media library has at run time: "codec:PCMU/8000/1", "echo:speex", "resample",
     # "srtp" (components.toml `runtime`)
     media: frozenset[str] = frozenset()
+    ran: bool = True  # False: read from the linked program's bytes (nothing ran it)
 
 
 PROBE_C = r"""
@@ -91,9 +96,13 @@ static void media(void)
     pj_caching_pool_destroy(&cp);
 }
 
-int main(void)
+@STATIC@
+int main(int argc, char *argv[])
 {
     union { pj_uint32_t u; unsigned char c[4]; } e;
+    (void)argc;
+    (void)argv;
+@KEEP@
     setvbuf(stdout, NULL, _IONBF, 0); /* a crash keeps what was printed before it */
     e.u = 0x01020304;
     printf("PJ_HAS_SSL_SOCK=%d\n", (int)PJ_HAS_SSL_SOCK);
@@ -109,18 +118,39 @@ int main(void)
 """
 
 
-def probe_source(plan: BuildPlan) -> str:
-    """The probe program, with a macro and a runtime version call per requested feature."""
+STATIC_TAG = "PJBUILD_INFO:"
+
+
+def probe_source(plan: BuildPlan, static: bool = False) -> str:
+    """The probe program, with a macro and a runtime version call per requested feature; with
+    ``static``, the macros also as text in the program (``PJBUILD_INFO:KEY=NN;...``)."""
     features = load_configure_data().get("features", {})
     includes, lines = [], []
+    macros = [(k, k) for k in ("PJ_HAS_SSL_SOCK", "PJ_SSL_SOCK_IMP", "PJ_IS_BIG_ENDIAN")]
     for name in plan.features:
         spec = features.get(name, {})
         includes.append(f"#include <{spec['probe_include']}>")
         key = name.upper()
+        macros.append((f"FEATURE_{key}", spec["macro"]))
         lines.append(f'    printf("FEATURE_{key}=%d\\n", (int){spec["macro"]});')
         lines.append(f'    printf("FEATURE_{key}_VERSION=%s\\n", {spec["probe_version"]});')
-    return PROBE_C.replace("@INCLUDES@", "\n".join(includes)).replace(
-        "@FEATURES@", "\n".join(lines)
+    static_c = keep = ""
+    if static:
+        chars = [f"'{c}'" for c in STATIC_TAG]
+        for key, macro in macros:
+            chars += [f"'{c}'" for c in f"{key}="]
+            chars += [f"PJB_DIGIT(({macro}) / 10 % 10)", f"PJB_DIGIT(({macro}) % 10)", "';'"]
+        static_c = (
+            "/* the compile-time values as text, read from the program's bytes */\n"
+            "#define PJB_DIGIT(x) (char)('0' + (int)(x))\n"
+            f"static const volatile char pjbuild_info[] = {{ {', '.join(chars)}, 0 }};\n"
+        )
+        keep = "    if (argc > 99) return pjbuild_info[argc % sizeof(pjbuild_info)];"
+    return (
+        PROBE_C.replace("@INCLUDES@", "\n".join(includes))
+        .replace("@FEATURES@", "\n".join(lines))
+        .replace("@STATIC@", static_c)
+        .replace("@KEEP@", keep)
     )
 
 
@@ -157,9 +187,41 @@ def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified
     """Build a tiny program against the installed prefix with the target's compiler and run it
     on the target: it prints the TLS macros the library was built with and the byte order it
     sees at run time. Independent of PJ_LOG_MAX_LEVEL (it uses printf)."""
+    exe = _link_probe(plan, prefix, work, static=False)
+    done = runner.run([str(exe)], work, 120)
+    return read_probe(done, plan.target.name, runner.describe(), work, plan.target.path)
+
+
+def probe_not_run(plan: BuildPlan, prefix: Path, work: Path) -> Verified:
+    """The probe of a target nothing here runs: linked against the installed prefix with the
+    target's compiler (every library it needs resolves for the target), and its compile-time
+    values read from the program's bytes. The byte order is pjlib's compiled one."""
+    exe = _link_probe(plan, prefix, work, static=True)
+    data = exe.read_bytes()
+    start = data.find(STATIC_TAG.encode())
+    end = data.find(b"\0", start) if start >= 0 else -1
+    if end < 0:
+        raise VerificationError(
+            f"the verification probe for {plan.target.name} holds no {STATIC_TAG} text",
+            hint=f"the linker dropped its data; the probe's source and program are in {work}",
+        )
+    text = data[start + len(STATIC_TAG) : end].decode(errors="replace")
+    values = {k: str(int(v)) for k, _, v in (p.partition("=") for p in text.split(";") if p)}
+    big = values["PJ_IS_BIG_ENDIAN"] == "1"
+    return Verified(
+        tls_backend=tls_by_number(values["PJ_SSL_SOCK_IMP"])
+        if values["PJ_HAS_SSL_SOCK"] == "1"
+        else "none",
+        endianness="big" if big else "little",
+        config=values,
+        ran=False,
+    )
+
+
+def _link_probe(plan: BuildPlan, prefix: Path, work: Path, static: bool) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     src = work / "pjbuild-probe.c"
-    src.write_text(probe_source(plan))
+    src.write_text(probe_source(plan, static))
     exe = work / "pjbuild-probe.exe"  # the suffix is harmless on ELF targets
     cflags, libs = _pc_flags(prefix)
     argv = probe_argv(plan, src, exe, cflags, libs)
@@ -172,8 +234,7 @@ def probe(plan: BuildPlan, prefix: Path, work: Path, runner: Runner) -> Verified
             hint="the artifact's libpjproject.pc or libraries are broken; see the details",
             details=" ".join(argv) + "\n" + tail(proc.stdout + proc.stderr),
         )
-    done = runner.run([str(exe)], work, 120)
-    return read_probe(done, plan.target.name, runner.describe(), work, plan.target.path)
+    return exe
 
 
 def read_probe(
@@ -324,6 +385,7 @@ def check(plan: BuildPlan, found: Verified) -> None:
     if found.endianness != plan.target.endianness:
         raise VerificationError(
             f"target {plan.target.name} should be {plan.target.endianness}-endian but the "
-            f"program run on it reports {found.endianness}-endian",
+            + ("program run on it reports" if found.ran else "library was compiled")
+            + f" {found.endianness}-endian",
             hint=f"check the compilers and endianness in {plan.target.path}",
         )

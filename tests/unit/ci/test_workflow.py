@@ -39,7 +39,12 @@ def test_workflow_has_a_build_job_per_supported_target() -> None:
     runs = "\n".join(s.get("run", "") for s in steps)
     assert "pjbuild doctor --target" in runs and "--install" in runs
     assert "pjbuild plan --target" in runs and "--digest" in runs
-    assert "pjbuild build --target" in runs and "--tests quick" in runs
+    assert 'pjbuild build --target "${{ matrix.target }}" --tests "${{ matrix.tests }}"' in runs
+    # the suite per target: quick where it runs, none where nothing runs it (built, not run)
+    assert {e["target"]: e["tests"] for e in include} == {
+        t.name: "quick" if t.runs else "none" for t in targets.values() if t.supported
+    }
+    assert any(e["tests"] == "none" for e in include)
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
     assert "steps.digest.outputs.digest" in cache["with"]["key"]
     assert any(s.get("uses", "").startswith("actions/upload-artifact@") for s in steps)

@@ -80,6 +80,50 @@ def test_unsupported_needs_reason(tmp_path: Path) -> None:
         parse_target(path)
 
 
+BUILT_NOT_RUN_FILE = """\
+name = "board"
+description = "a board"
+status = "built, not run"
+reason = "no emulator"
+os = "freebsd"
+arch = "x86_64"
+triplet = "x86_64-unknown-freebsd14.0"
+endianness = "little"
+cross = true
+[compilers]
+cc = "cc"
+cxx = "c++"
+[runner]
+kind = "none"
+[binaries]
+format = "elf"
+machine = "EM_X86_64"
+note = "FreeBSD"
+"""
+
+
+def test_a_built_not_run_target_needs_its_reason_runner_none_and_binaries(
+    tmp_path: Path,
+) -> None:
+    t = parse_target(_write(tmp_path, "board", BUILT_NOT_RUN_FILE))
+    assert t.supported and not t.runs and t.binaries.note == "FreeBSD"
+    for text, needle in [
+        (BUILT_NOT_RUN_FILE.replace('reason = "no emulator"\n', ""), "must say why"),
+        (BUILT_NOT_RUN_FILE.replace('kind = "none"', 'kind = "qemu"'), "go together"),
+        (
+            BUILT_NOT_RUN_FILE.replace('status = "built, not run"', 'status = "supported"'),
+            "go together",
+        ),
+        (BUILT_NOT_RUN_FILE.split("[binaries]")[0], "needs [binaries]"),
+        (BUILT_NOT_RUN_FILE.replace('"elf"', '"coff"'), "binaries.format must be one of"),
+        (BUILT_NOT_RUN_FILE.replace("note =", "abi ="), "unknown key 'binaries.abi'"),
+    ]:
+        with pytest.raises(ConfigError) as exc:
+            parse_target(_write(tmp_path, "board", text))
+        assert needle in exc.value.summary, (needle, exc.value.summary)
+        assert exc.value.hint
+
+
 def test_broken_toml_names_file(tmp_path: Path) -> None:
     path = _write(tmp_path, "linux-x86_64", "name = ")
     with pytest.raises(ConfigError, match="not valid TOML"):
