@@ -60,15 +60,23 @@ class VerifyResult:
 
 @contextlib.contextmanager
 def _home(folder: Path) -> Iterator[None]:
-    old = os.environ.get("PJBUILD_HOME")
-    os.environ["PJBUILD_HOME"] = str(folder)
+    with _env("PJBUILD_HOME", str(folder)):
+        yield
+
+
+@contextlib.contextmanager
+def _env(name: str, value: str | None) -> Iterator[None]:
+    """``name`` set to ``value`` (None: left as it is) for the block."""
+    old = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
     try:
         yield
     finally:
         if old is None:
-            os.environ.pop("PJBUILD_HOME", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["PJBUILD_HOME"] = old
+            os.environ[name] = old
 
 
 def compare(original: dict[str, str], rebuilt: dict[str, str]) -> dict[str, list[str]]:
@@ -123,8 +131,13 @@ def verify_artifact(
                     f"(now {plan.digest}): {', '.join(changed) or 'unknown'}",
                     hint="verify with the pjbuild, toolchain and data that built it",
                 )
-            say(f"rebuilding {plan.target.name} in {scratch} (cold: no caches, no ccache)")
-            outcome = run_build(plan, BuildOptions(jobs=jobs, force=True, ccache=False), say)
+            # the same compile path as the build: through ccache if it went through ccache
+            # (an empty one: nothing is reused), whose base_dir rewriting shapes the bytes
+            used = bool(manifest.get("toolchain", {}).get("ccache"))
+            how = "through an empty ccache, as the build" if used else "no ccache"
+            say(f"rebuilding {plan.target.name} in {scratch} (cold: no caches, {how})")
+            with _env("CCACHE_DIR", str(scratch / "ccache") if used else None):
+                outcome = run_build(plan, BuildOptions(jobs=jobs, force=True, ccache=used), say)
             rebuilt = outcome.manifest["files"]
         result = VerifyResult(artifact, outcome.artifact if keep else None, plan.digest)
         # the artifact's bytes as they are now (a file changed since the build shows up too)

@@ -24,7 +24,12 @@ def install(target: Target) -> Path | None:
         return None
     home = paths.home()
     used, found = tools.resolve(target.wrappers)
-    env = {k: v.replace("{home}", str(home)) for t in used for k, v in t.env}
+    tool_cache = paths.tool_cache()
+    env = {
+        k: v.replace("{home}", str(home)).replace("{tools}", str(tool_cache))
+        for t in used
+        for k, v in t.env
+    }
     scripts = {
         name: tools.wrapper_script(tools.wrapper_argv(argv, found), env)
         for name, argv in target.wrappers

@@ -107,6 +107,18 @@ def home() -> Path:
     return Path(platformdirs.user_cache_dir("pjbuild"))
 
 
+def tool_cache() -> Path:
+    """PJBUILD_TOOL_CACHE: the caches of pinned tools (zig's builds of a target's libc),
+    shared by every PJBUILD_HOME; default: the user's cache folder, pjbuild/tools (where the
+    default home is). Not under the home: what it holds depends on the tool only, and its path
+    reaches the debug info of every program zig links (measured), so two homes would give
+    different bytes."""
+    env = os.environ.get("PJBUILD_TOOL_CACHE")
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(platformdirs.user_cache_dir("pjbuild")) / "tools"
+
+
 def pyroots() -> Path:
     """PJBUILD_PYROOTS: where target Python roots live (default PJBUILD_HOME/pyroots); shared
     by several PJBUILD_HOMEs, e.g. the test suite's, which must not download them."""
