@@ -433,7 +433,14 @@ def make_plan(req: Request) -> BuildPlan:
         present = unscanned_tree(components, source.version, target.requires_tree)
     values = dict(config.values)
     changed, tree_args, decisions = decide(
-        components, present, values, dict(config.origins), schema, target, features
+        components,
+        present,
+        values,
+        dict(config.origins),
+        schema,
+        target,
+        features,
+        tuple(p.file.name for p in source.version.patches),
     )
     if changed:
         # re-resolve with the tree's adjustments; they are recorded as origin "tree", not as

@@ -208,3 +208,20 @@ def test_zig_macos_is_unsupported_with_the_measured_reason(
 
     assert load_targets()["macos-arm64-zig"].compiler_version().startswith("zig 0.17.1")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "patch"), [("linux-armhf-musl", "0015"), ("freebsd-x86_64", "0016")]
+)
+def test_a_component_needing_a_patch_is_off_for_a_version_without_it(
+    home: Path, name: str, patch: str
+) -> None:
+    """[components] needs_patch: WebRTC builds on these targets only with pjbuild's configure
+    patch, which 2.14.1 does not take: off there with the reason, bundled on 2.17."""
+    old = make_plan(Request(target=name, version="2.14.1", tls="openssl", fetch=False))
+    webrtc = old.components_json()["webrtc"]
+    assert webrtc["state"] == "disabled" and f"patch {patch}" in webrtc["why"]
+    assert "--disable-libwebrtc" in old.configure_args
+    new = make_plan(Request(target=name, tls="openssl", fetch=False))
+    assert new.components_json()["webrtc"]["state"] == "bundled"
+    assert "--disable-libwebrtc" not in new.configure_args

@@ -168,13 +168,15 @@ def decide(
     schema: Schema,
     target: Target,
     from_deps: tuple[str, ...] = (),
+    patches: tuple[str, ...] | None = None,
 ) -> tuple[dict[str, Value], list[str], list[TreeDecision]]:
     """What the build does with each component, given the tree, the options and the target.
 
     Components named in ``from_deps`` (``--feature srtp``) come from a pjbuild dependency,
     whatever the tree has. A component the target cannot build (its ``[components]
-    unavailable`` data) or the tree lacks is turned off explicitly, with the reason, unless
-    ``--set`` asked for it: then the build is refused.
+    unavailable`` data, or ``needs_patch`` when ``patches``, the version's patch files, lack
+    it) or the tree lacks is turned off explicitly, with the reason, unless ``--set`` asked
+    for it: then the build is refused.
 
     Returns (changed option values, extra configure args, one decision per component).
     """
@@ -186,6 +188,13 @@ def decide(
         args.extend(a for a in group if a not in args)
 
     unavailable = dict(target.components_unavailable)
+    for name, number in target.components_need_patch:
+        if patches is not None and not any(p.startswith(f"{number}-") for p in patches):
+            unavailable.setdefault(
+                name,
+                f"it needs pjbuild's patch {number} on this target, which this version does "
+                "not take (recipes/pjproject/conandata.yml `skipped` says why)",
+            )
     for comp in components:
         if comp.name in from_deps:
             decisions.append(TreeDecision(comp.name, "dependency", "pjbuild dependency"))
