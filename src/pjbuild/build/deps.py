@@ -167,9 +167,9 @@ class CMakeBuilder:
         if ctx.target.cross:
             # CMake's name of the OS: [cmake] system (Darwin, FreeBSD), else Conan's (Linux,
             # Windows), else the target's os
-            system = str(ctx.target.raw.get("cmake", {}).get("system", "")) or dict(
-                ctx.target.conan
-            ).get("os", ctx.target.os.capitalize())
+            system = ctx.target.cmake_system or dict(ctx.target.conan).get(
+                "os", ctx.target.os.capitalize()
+            )
             args += [
                 f"-DCMAKE_SYSTEM_NAME={system}",
                 f"-DCMAKE_SYSTEM_PROCESSOR={ctx.target.arch}",

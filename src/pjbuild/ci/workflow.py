@@ -40,6 +40,12 @@ def _linux_runner(target: Target, data: dict[str, Any]) -> bool:
     return runs_on(target, data).startswith("ubuntu")
 
 
+def ci_suite(target: Target, data: dict[str, Any]) -> str:
+    """The test suite a target's CI job runs: the CI data's, none for a target nothing can
+    run (built, not run: built and its binaries checked)."""
+    return str(data["tests"]) if target.runs else "none"
+
+
 def msvc_arch(target: Target) -> str:
     """The Developer Command Prompt's architecture of an MSVC target ("" for the others)."""
     return str(target.raw.get("ci", {}).get("msvc-arch", ""))
@@ -65,8 +71,7 @@ def matrix_entries(targets: Iterable[Target]) -> list[dict[str, Any]]:
                 "msvc-arch": msvc_arch(t),
                 "tls": t.tls_default,
                 "wheel": bool(t.wheel_python),
-                "build": f"pjbuild build --target {t.name} --tests "
-                f"{data['tests'] if t.runs else 'none'} --json",
+                "build": f"pjbuild build --target {t.name} --tests {ci_suite(t, data)} --json",
             }
         )
     return out
@@ -98,8 +103,7 @@ def github_workflow(targets: Iterable[Target]) -> str:
             "runs-on": runs_on(t, data),
             "install": _linux_runner(t, data),
             "msvc-arch": msvc_arch(t),
-            # a target nothing can run (built, not run) is built and its binaries checked
-            "tests": data["tests"] if t.runs else "none",
+            "tests": ci_suite(t, data),
         }
         for t in chosen
     }

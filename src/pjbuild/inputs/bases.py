@@ -5,9 +5,9 @@ A base is a partial target file in the ``base/`` folder of a toolchains folder, 
 itself; it may extend other bases. ``extends = ["zig", "build-only"]`` takes several, the
 earlier winning; the order is Python's for classes (C3): a base shared by two comes after both.
 Tables merge recursively, the extending file winning per key; arrays and other values replace
-the base's. A base's strings, values and table keys, may
-hold placeholders naming a string key of the merged data (``{triplet}``, ``{qemu}``,
-``{deps.multiarch}``), filled in when the target is loaded; the run-time ones
+the base's. A base's strings, values and table keys, may hold placeholders naming a string key
+of the merged data (``{triplet}``, ``{qemu}``, ``{deps.multiarch}``), filled in when the target
+is loaded; the run-time ones
 (``RUNTIME_PLACEHOLDERS``: ``{sysroot}`` of the runner command, ``{home}`` of its environment,
 the probe command's) are left for later. A target's own strings are taken as written.
 """
@@ -30,6 +30,7 @@ BASE_FOLDER = "base"
 RUNTIME_PLACEHOLDERS = frozenset(
     {"sysroot", "home", "zig", "cxx", "cflags", "src", "exe", "ldflags", "libs"}
 )
+Layer = tuple[Path, dict[str, Any]]  # a file and its data (``extends`` removed)
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 PLACEHOLDER = re.compile(rf"\{{({_NAME}(?:\.{_NAME})*)\}}")
 
@@ -89,12 +90,12 @@ def _chain(
     data: dict[str, Any],
     bases: dict[str, Path],
     names: tuple[str, ...] = (),
-) -> list[tuple[Path, dict[str, Any]]]:
+) -> list[Layer]:
     """The file, then each base it extends, nearest first (``extends`` removed). With a list
     of bases the order is Python's for classes (C3): every file comes before its own bases,
     the listed bases in their order, and a base shared by two comes after both."""
     names = (*names, path.stem)
-    chains: list[list[tuple[Path, dict[str, Any]]]] = []
+    chains: list[list[Layer]] = []
     for name in _extends(path, data):
         if name in names[1:]:
             raise ConfigError(
@@ -114,9 +115,9 @@ def _chain(
     return [own, *_c3(path, [*chains, [chain[0] for chain in chains]])]
 
 
-def _c3(path: Path, chains: list[list[tuple[Path, dict[str, Any]]]]) -> list[Any]:
+def _c3(path: Path, chains: list[list[Layer]]) -> list[Layer]:
     """C3's merge: take the first head that is in no other chain's tail, until all are taken."""
-    out: list[Any] = []
+    out: list[Layer] = []
     chains = [list(c) for c in chains if c]
     while chains:
         tails = {layer[0] for c in chains for layer in c[1:]}

@@ -139,6 +139,8 @@ class Target:
     wrappers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # glibc-pinned targets: the newest glibc its programs may need (checked after the build)
     glibc: str = ""
+    # CMAKE_SYSTEM_NAME for dependencies built with CMake ([cmake] system; "": Conan's os)
+    cmake_system: str = ""
     # the binaries' format and CPU, checked after the build ([binaries]; required with
     # runner kind "none")
     binaries: Binaries = Binaries()
@@ -331,6 +333,7 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         wrappers=top.lists("wrappers"),
         glibc=top.text("glibc", ""),
         binaries=found,
+        cmake_system=top.sub("cmake", {}).text("system", ""),
         raw=top.data,
         dep_providers=deps.pairs("providers"),
         multiarch=deps.text("multiarch", ""),

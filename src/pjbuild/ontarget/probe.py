@@ -209,9 +209,7 @@ def probe_not_run(plan: BuildPlan, prefix: Path, work: Path) -> Verified:
     values = {k: str(int(v)) for k, _, v in (p.partition("=") for p in text.split(";") if p)}
     big = values["PJ_IS_BIG_ENDIAN"] == "1"
     return Verified(
-        tls_backend=tls_by_number(values["PJ_SSL_SOCK_IMP"])
-        if values["PJ_HAS_SSL_SOCK"] == "1"
-        else "none",
+        tls_backend=_tls_backend(values),
         endianness="big" if big else "little",
         config=values,
         ran=False,
@@ -262,7 +260,6 @@ def read_probe(
             hint=f"run `pjbuild doctor --target {target}`",
             details=tail(done.output),
         )
-    backend = tls_by_number(values["PJ_SSL_SOCK_IMP"])
     runtime_big = values["RUNTIME_BIG_ENDIAN"] == "1"
     if runtime_big != (values["PJ_IS_BIG_ENDIAN"] == "1"):
         raise VerificationError(
@@ -272,11 +269,16 @@ def read_probe(
             hint=f"check the compilers in {target_file}",
         )
     return Verified(
-        tls_backend=backend if values["PJ_HAS_SSL_SOCK"] == "1" else "none",
+        tls_backend=_tls_backend(values),
         endianness="big" if runtime_big else "little",
         config=values,
         media=media,
     )
+
+
+def _tls_backend(values: dict[str, str]) -> str:
+    """The TLS backend the probe's PJ_HAS_SSL_SOCK / PJ_SSL_SOCK_IMP say pjlib has."""
+    return tls_by_number(values["PJ_SSL_SOCK_IMP"]) if values["PJ_HAS_SSL_SOCK"] == "1" else "none"
 
 
 def has_runtime(media: frozenset[str], runtime: str) -> bool:
