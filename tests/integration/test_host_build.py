@@ -60,6 +60,10 @@ def test_artifact_layout_and_manifest(first: dict[str, Any]) -> None:
     assert "--with-ssl=/usr" in m["configure_args"]
     assert m["toolchain"]["compiler"].startswith("gcc")
     assert m["tls"]["verified"] is True
+    # configure's decisions, from its generated headers: Linux, no Windows, OpenSSL
+    os_auto = m["configure"]["pjlib/include/pj/compat/os_auto.h"]
+    assert os_auto["PJ_LINUX"] == "1" and os_auto["PJ_WIN32"] is None
+    assert os_auto["PJ_SSL_SOCK_IMP"] == "PJ_SSL_SOCK_IMP_OPENSSL"
     quick = m["tests"]["quick"]
     names = {r["test"] for r in quick["results"] if r["status"] == "passed"}
     assert {"ssl_sock_test", "tsx_basic_test", "sdp_neg_test"} <= names

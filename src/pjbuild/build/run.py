@@ -17,6 +17,7 @@ from pjbuild import __version__
 from pjbuild.build import wrappers
 from pjbuild.build.binfmt import check_binaries
 from pjbuild.build.cache import Cache
+from pjbuild.build.configured import configured_macros
 from pjbuild.build.deps import ensure_all
 from pjbuild.build.extract import extract
 from pjbuild.build.glibc import check_glibc
@@ -202,6 +203,7 @@ def _build(
     if checked:
         say("configure: " + " ".join(plan.configure_args))
     engine.configure(plan, src)
+    macros = configured_macros(src) if checked else {}
     if checked:
         check_configured(plan, src)
         check_configured_features(plan, src)
@@ -244,6 +246,8 @@ def _build(
     # the bytes depend on it, so the manifest says, and `pjbuild verify` replays it
     manifest["toolchain"]["ccache"] = bool(opts.ccache and shutil.which("ccache"))
     manifest["components"] = plan.components_json(found)
+    if macros:  # what configure decided (its generated headers' macros; None: left undefined)
+        manifest["configure"] = macros
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
     manifest["deps"] = [d.summary() for d in plan.deps]
     if abi is not None:
