@@ -6,6 +6,7 @@ and freebsd-x86_64's, are in the CI matrix (test_cross_matrix)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from pjbuild.build import wrappers
 from pjbuild.core import paths
 from pjbuild.core.errors import VerificationError
+from pjbuild.inputs import tools
 from pjbuild.inputs.targets import load_targets
 
 from .conftest import Pjbuild
@@ -83,6 +85,38 @@ def test_zig_programs_for_targets_nothing_runs_are_their_format_and_cpu(
     assert found["programs"] == 1 and found["machine"] == target.binaries.machine
     with pytest.raises(VerificationError, match=f"not {targets[other].binaries.machine}"):
         check_binaries(tmp_path / "prefix", targets[other].binaries, other)
+
+
+NEON_C = r"""
+#include <arm_neon.h>
+int main(void) { float32x4_t v = vdupq_n_f32(1.0f); return (int)vgetq_lane_f32(v, 0) - 1; }
+"""
+
+
+def test_the_aarch64_neon_probe_of_configure_compiles_through_the_wrapper(
+    home: Path, tmp_path: Path
+) -> None:
+    """pjproject's configure probes NEON with -march=armv8-a+simd; zig cc alone refuses it (it
+    reads -march as a CPU name), the wrapper's [translate] gives zig -mcpu=generic+neon. Were
+    zig to accept the GCC spelling, the first assertion says the translation can go."""
+    target = load_targets()["linux-aarch64-musl"]
+    folder = wrappers.install(target)
+    assert folder is not None
+    src = tmp_path / "neon.c"
+    src.write_text(NEON_C)
+    probe = ["-march=armv8-a+simd", "-c", str(src), "-o", str(tmp_path / "neon.o")]
+    _, found = tools.resolve(target.wrappers)
+    zig_cc = tools.wrapper_argv(dict(target.wrappers)[target.compilers.cc], found)
+    bare = subprocess.run(
+        [*zig_cc, *probe],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "ZIG_GLOBAL_CACHE_DIR": str(paths.tool_cache() / "zig")},
+    )
+    assert bare.returncode != 0 and "unknown CPU" in bare.stderr
+    subprocess.run([target.compilers.cc, *probe], check=True, timeout=600)
+    assert (tmp_path / "neon.o").read_bytes()[:4] == b"\x7fELF"
 
 
 def test_a_glibc_pinned_program_needs_nothing_newer_than_its_floor(

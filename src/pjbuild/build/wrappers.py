@@ -31,7 +31,7 @@ def install(target: Target) -> Path | None:
         for k, v in t.env
     }
     scripts = {
-        name: tools.wrapper_script(tools.wrapper_argv(argv, found), env)
+        name: tools.wrapper_script(tools.wrapper_argv(argv, found), env, target.translate)
         for name, argv in target.wrappers
     }
     digest = hashlib.sha256(repr(sorted(scripts.items())).encode()).hexdigest()[:16]

@@ -137,6 +137,9 @@ class Target:
     # programs pjbuild writes as scripts before a build ([wrappers] NAME = argv; `{tool}`: a
     # pinned tool of resources/tools.toml, e.g. ["{zig}", "cc", "-target", "armeb-linux-musleabi"])
     wrappers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # arguments the wrappers replace before running their tool ([translate] "GCC's spelling" =
+    # [the tool's]): zig cc reads -march as a CPU name (zig issue 4911)
+    translate: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # glibc-pinned targets: the newest glibc its programs may need (checked after the build)
     glibc: str = ""
     # CMAKE_SYSTEM_NAME for dependencies built with CMake ([cmake] system; "": Conan's os)
@@ -331,6 +334,7 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         path=path,
         bases=merged.bases,
         wrappers=top.lists("wrappers"),
+        translate=top.lists("translate"),
         glibc=top.text("glibc", ""),
         binaries=found,
         cmake_system=top.sub("cmake", {}).text("system", ""),

@@ -105,7 +105,20 @@ def wrapper_argv(argv: tuple[str, ...], found: dict[str, Path]) -> list[str]:
     return out
 
 
-def wrapper_script(argv: list[str], env: dict[str, str]) -> str:
-    """A POSIX sh script that runs ``argv`` with the caller's arguments after it."""
+def wrapper_script(
+    argv: list[str],
+    env: dict[str, str],
+    translate: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> str:
+    """A POSIX sh script that runs ``argv`` with the caller's arguments after it, each argument
+    named in ``translate`` replaced by its arguments (none: dropped)."""
     exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(env.items()))
-    return f'#!/bin/sh\n{exports}exec {shlex.join(argv)} "$@"\n'
+    loop = ""
+    if translate:
+        cases = ""
+        for arg, new in translate:
+            spelled = "".join(" " + shlex.quote(a) for a in new)
+            cases += f'    {shlex.quote(arg)}) set -- "$@"{spelled} ;;\n'
+        cases += '    *) set -- "$@" "$arg" ;;\n'
+        loop = f"for arg do\n  shift\n  case $arg in\n{cases}  esac\ndone\n"
+    return f'#!/bin/sh\n{exports}{loop}exec {shlex.join(argv)} "$@"\n'

@@ -70,3 +70,14 @@ def test_a_wrapper_runs_its_tool_with_the_callers_arguments(tmp_path: Path) -> N
 def test_a_wrapper_naming_no_tool_is_refused() -> None:
     with pytest.raises(ConfigError, match="names no tool"):
         tools.wrapper_argv(("{zag}", "cc"), {"zig": Path(sys.executable)})
+
+
+def test_a_wrapper_rewrites_the_arguments_its_target_translates(tmp_path: Path) -> None:
+    """zig cc reads -march as a CPU name: the zig targets' wrappers give it zig's spelling."""
+    translate = (("-march=armv8-a+simd", ("-mcpu=generic+neon",)), ("-drop-me", ()))
+    script = tmp_path / "cc"
+    script.write_text(tools.wrapper_script(["/bin/echo", "cc"], {}, translate))
+    script.chmod(0o755)
+    argv = [str(script), "-c", "-march=armv8-a+simd", "-drop-me", "a b.c", "-march=armv8-a"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert out.stdout == "cc -c -mcpu=generic+neon a b.c -march=armv8-a\n"
