@@ -90,6 +90,22 @@ def test_cross_create_runs_test_package_under_the_emulator(
     assert "pjsua" in result["components"]
 
 
+@pytest.mark.extended  # a FreeBSD build in Conan's cache: about 2-4 minutes cold
+def test_a_built_not_run_target_links_test_package_and_checks_its_format(pjb: Pjbuild) -> None:
+    """freebsd-x86_64: nothing here runs its programs, so test_package is linked for the target
+    and checked to be a FreeBSD x86_64 program (its [binaries]), not run, and says so."""
+    result = _create(pjb, "--target", "freebsd-x86_64")
+    assert result["test_package"] == "linked, not run"
+    profile = (pjb.home / "conan" / "profiles" / "pjbuild-freebsd-x86_64").read_text()
+    assert "os=FreeBSD" in profile and "compiler=clang" in profile
+    assert "user.pjbuild:runner" not in profile
+    log = (pjb.home / "conan" / "logs" / "create-freebsd-x86_64.log").read_text()
+    assert "test_package: linked for freebsd-x86_64 (EM_X86_64), not run" in log
+    assert "pjbuild: checking the binaries (built, not run" in log
+    libs = {p.name.split("-")[0] for p in Path(result["package_folder"], "lib").glob("libpj*.a")}
+    assert {"libpj", "libpjsip", "libpjsua", "libpjsua2"} <= libs
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -121,10 +121,18 @@ def _summary(stdout: str, stderr: str, target: str) -> dict[str, Any]:
                 "package_folder": node.get("package_folder") or "",
                 # what package_info declared ("root" is the package itself)
                 "components": sorted(c for c in node.get("cpp_info") or {} if c != "root"),
-                "test_package": "passed" if "test_package:" in stderr else "not-run",
+                "test_package": _test_package(stderr),
             }
     m = re.search(r"pjproject/[\w.\-+]+", stderr)
     return {"target": target, "reference": m.group(0) if m else "", "package_id": ""}
+
+
+def _test_package(stderr: str) -> str:
+    """What test_package did: ran (its program prints "test_package: ..."), linked a program
+    checked to be the target's (a target nothing here runs), or nothing."""
+    if "test_package: linked for" in stderr:
+        return "linked, not run"
+    return "passed" if "test_package:" in stderr else "not-run"
 
 
 __all__ = ["conan_create", "conan_profile"]
