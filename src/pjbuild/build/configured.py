@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+OS_AUTO = "pjlib/include/pj/compat/os_auto.h"  # pjlib's: OS, sockets, TLS backend
 # configure's AC_CONFIG_HEADERS (aconfigure.ac), relative to the source tree
 AUTO_HEADERS = (
-    "pjlib/include/pj/compat/os_auto.h",
+    OS_AUTO,
     "pjlib/include/pj/compat/m_auto.h",
     "pjmedia/include/pjmedia/config_auto.h",
     "pjmedia/include/pjmedia-codec/config_auto.h",

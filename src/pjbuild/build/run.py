@@ -17,7 +17,7 @@ from pjbuild import __version__
 from pjbuild.build import wrappers
 from pjbuild.build.binfmt import check_binaries
 from pjbuild.build.cache import Cache
-from pjbuild.build.configured import configured_macros
+from pjbuild.build.configured import OS_AUTO, configured_macros
 from pjbuild.build.deps import ensure_all
 from pjbuild.build.extract import extract
 from pjbuild.build.glibc import check_glibc
@@ -205,7 +205,7 @@ def _build(
     engine.configure(plan, src)
     macros = configured_macros(src) if checked else {}
     if checked:
-        check_configured(plan, src)
+        check_configured(plan, macros.get(OS_AUTO, {}))
         check_configured_features(plan, src)
     say(f"build ({engine.name}, {opts.jobs} jobs)")
     engine.build(plan, src, opts.jobs)

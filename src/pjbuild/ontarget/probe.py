@@ -322,20 +322,21 @@ def pjlib_config(tree: TestTree, plan: BuildPlan, runner: Runner) -> dict[str, s
     return parse_config(runner.run([str(exe), "--config"], tree.cwd(program), 120).output)
 
 
-def configured_tls(src: Path) -> str:
-    """The TLS backend configure enabled, from pjlib/include/pj/compat/os_auto.h."""
-    text = (src / "pjlib" / "include" / "pj" / "compat" / "os_auto.h").read_text(errors="replace")
-    if not re.search(r"^#define PJ_HAS_SSL_SOCK 1", text, re.M):
+def configured_tls(os_auto: dict[str, str | None]) -> str:
+    """The TLS backend configure enabled, from the macros of pjlib/include/pj/compat/os_auto.h
+    (pjbuild.build.configured reads them)."""
+    if os_auto.get("PJ_HAS_SSL_SOCK") != "1":
         return "none"
-    m = re.search(r"^#define PJ_SSL_SOCK_IMP PJ_SSL_SOCK_IMP_(\w+)", text, re.M)
-    return m.group(1).lower() if m else "none"
+    imp, prefix = os_auto.get("PJ_SSL_SOCK_IMP") or "", "PJ_SSL_SOCK_IMP_"
+    return imp.removeprefix(prefix).lower() if imp.startswith(prefix) else "none"
 
 
-def check_configured(plan: BuildPlan, src: Path) -> None:
-    """Fail right after configure when it silently dropped the requested TLS backend."""
+def check_configured(plan: BuildPlan, os_auto: dict[str, str | None]) -> None:
+    """Fail right after configure when it silently dropped the requested TLS backend
+    (``os_auto``: os_auto.h's macros)."""
     if plan.tls.backend == "none" or not plan.tls.configure_detects:
         return
-    found = configured_tls(src)
+    found = configured_tls(os_auto)
     if found != plan.tls.backend:
         package = plan.tls.package or "the TLS library's development package"
         raise VerificationError(

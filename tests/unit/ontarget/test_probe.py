@@ -85,3 +85,14 @@ def test_configure_dropping_a_feature_is_caught(home: Path, tmp_path: Path) -> N
         check_configured_features(plan, tmp_path)
     auto.write_text("#define PJMEDIA_HAS_OPUS_CODEC 1\n")
     check_configured_features(plan, tmp_path)
+
+
+def test_the_tls_backend_configure_enabled_is_read_from_os_auto_macros() -> None:
+    from pjbuild.build.configured import header_macros
+    from pjbuild.ontarget.probe import configured_tls
+
+    mbed = "#define PJ_HAS_SSL_SOCK 1\n#define PJ_SSL_SOCK_IMP PJ_SSL_SOCK_IMP_MBEDTLS\n"
+    assert configured_tls(header_macros(mbed)) == "mbedtls"
+    assert configured_tls(header_macros("/* #undef PJ_HAS_SSL_SOCK */\n")) == "none"
+    assert configured_tls(header_macros("#define PJ_HAS_SSL_SOCK 1\n")) == "none"
+    assert configured_tls({}) == "none"  # no os_auto.h (configure did not write it)
