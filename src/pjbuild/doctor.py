@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pjbuild.build import wrappers
 from pjbuild.core.errors import PjbuildError, ToolMissingError
@@ -18,6 +20,9 @@ from pjbuild.inputs.tools import binary, used_tools
 from pjbuild.inputs.tree import header_available, load_components
 from pjbuild.ontarget.runners import emulator_too_old
 from pjbuild.plan import tls_backend
+
+if TYPE_CHECKING:
+    from pjbuild.wheel.distros import Distro
 
 
 @dataclass(frozen=True)
@@ -188,9 +193,11 @@ def multiarch_setup(packages: list[str], enabled: list[str]) -> list[list[str]]:
     return [*(["dpkg", "--add-architecture", a] for a in arches), ["apt-get", "update"]]
 
 
-def wheel_requirements(target: Target) -> list[Requirement]:
-    """What `pjbuild wheel` needs: its Python tools, sipp (tests), the target's Python root."""
+def wheel_requirements(target: Target, proving: Sequence[Distro] = ()) -> list[Requirement]:
+    """What `pjbuild wheel` needs: its Python tools, sipp (tests), the target's Python root,
+    and the roots of the distributions it is tested on (--test-on)."""
     from pjbuild.wheel.build import find_tool, repair_spec
+    from pjbuild.wheel.distros import present
     from pjbuild.wheel.pyroot import target_python, wheel_data
 
     data = wheel_data()
@@ -224,6 +231,16 @@ def wheel_requirements(target: Target) -> list[Requirement]:
                 "runner",
                 True,
                 tp.present,
+                "",
+            )
+        )
+    for d in proving:
+        reqs.append(
+            Requirement(
+                f"{d.name} root ({d.root(target)}; made by --install)",
+                "runner",
+                True,
+                present(d, target),
                 "",
             )
         )

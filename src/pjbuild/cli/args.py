@@ -95,11 +95,20 @@ def deps(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_inputs(p: argparse.ArgumentParser, *, one_target: bool = True) -> None:
+def build_inputs(
+    p: argparse.ArgumentParser, *, one_target: bool = True, target_default: str | None = None
+) -> None:
     """What a build is made of: target, preset, TLS, dependencies, options, version, source,
     test suite (plan, build, wheel, conan create; matrix without --target and --source)."""
     if one_target:
-        p.add_argument("--target", required=True, help="target name, or 'host'")
+        if target_default is None:
+            p.add_argument("--target", required=True, help="target name, or 'host'")
+        else:
+            p.add_argument(
+                "--target",
+                default=target_default,
+                help=f"target name, or 'host' (default: {target_default})",
+            )
     p.add_argument("--preset", default="default")
     tls(p, "the target's" if one_target else "each target's")
     deps(p)

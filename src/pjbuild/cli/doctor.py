@@ -26,6 +26,18 @@ def add(sub: Subcommands) -> None:
         action="store_true",
         help="also what `pjbuild wheel` needs (Python tools, sipp, the target's Python root)",
     )
+    p.add_argument(
+        "--bound",
+        action="store_true",
+        help="with --wheel: the named target's own wheel, not its portable twin's",
+    )
+    p.add_argument(
+        "--test-on",
+        action="append",
+        default=[],
+        metavar="DISTRO",
+        help="with --wheel: the root of that distribution `pjbuild wheel --test-on` uses",
+    )
     p.add_argument("--install", action="store_true", help="apt-get install what is missing")
     p.add_argument("--optional", action="store_true", help="with --install: optional libraries too")
     shared.json_output(p)
@@ -42,14 +54,19 @@ def run(args: argparse.Namespace) -> int:
         requirements,
         wheel_requirements,
     )
-    from pjbuild.inputs.targets import load_targets, resolve_target
+    from pjbuild.inputs.targets import load_targets, resolve_target, wheel_target
+    from pjbuild.wheel.distros import distro, ensure_root
     from pjbuild.wheel.pyroot import ensure_target_python
 
-    target = resolve_target(args.target, load_targets(args.toolchains_dir))
+    targets = load_targets(args.toolchains_dir)
+    target = resolve_target(args.target, targets)
+    if args.wheel:  # what `pjbuild wheel --target <it>` builds: its portable twin by default
+        target = wheel_target(target, targets, bound=args.bound)
+    proving = [distro(name) for name in args.test_on]
 
     def collect() -> list[Any]:
         found = requirements(target, args.tls, args.deps_from, shared.features(args.features))
-        return found + (wheel_requirements(target) if args.wheel else [])
+        return found + (wheel_requirements(target, proving) if args.wheel else [])
 
     reqs = collect()
     if args.install:
@@ -57,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
         install_python(missing_python(reqs))
         if args.wheel and target.wheel_python == "debian-root":
             ensure_target_python(target, say)
+        if args.wheel:
+            for d in proving:
+                ensure_root(d, target, say)
         reqs = collect()
     if args.json:
         print(json.dumps([r.__dict__ for r in reqs], indent=2))

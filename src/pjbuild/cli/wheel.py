@@ -19,7 +19,13 @@ def add(sub: Subcommands) -> None:
     p = sub.add_parser(
         "wheel", help="pjsua2 Python wheel (abi3) from the target's build, tested with calls"
     )
-    shared.build_inputs(p)
+    shared.build_inputs(p, target_default="host")
+    p.add_argument(
+        "--bound",
+        action="store_true",
+        help="the wheel of the named target itself, tagged for the glibc it builds against "
+        "(default: its portable twin's, manylinux2014, where it has one)",
+    )
     p.add_argument(
         "--python-api",
         default=None,
@@ -30,20 +36,47 @@ def add(sub: Subcommands) -> None:
     p.add_argument(
         "--no-smoke", action="store_true", help="skip the calls with the wheel on the target"
     )
+    test_on(p)
     shared.building(p)
     shared.data_dirs(p)
     p.set_defaults(run=run)
 
 
+def test_on(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--test-on",
+        action="append",
+        default=[],
+        metavar="DISTRO",
+        help="also install the wheel with that distribution's pip in a root of it and make "
+        "the calls there (repeatable; e.g. debian-11: glibc 2.31, Python 3.9)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from pjbuild.build.run import BuildOptions, run_build
+    from pjbuild.inputs.targets import load_targets, resolve_target, wheel_target
     from pjbuild.plan import make_plan
-    from pjbuild.wheel.build import build_wheel, check_api, check_plan, check_target, check_tools
+    from pjbuild.wheel.build import (
+        build_wheel,
+        check_api,
+        check_plan,
+        check_target,
+        check_tools,
+    )
+    from pjbuild.wheel.distros import distro
     from pjbuild.wheel.pyroot import wheel_data
 
     data = wheel_data()
     api = check_api(args.python_api or data["default_api"], data)
-    plan = make_plan(shared.request(args))
+    for name in args.test_on:
+        distro(name, data)
+    targets = load_targets(args.toolchains_dir)
+    named = resolve_target(args.target, targets)
+    target = wheel_target(named, targets, bound=args.bound)
+    if target is not named:
+        say(f"{named.name}: the portable wheel is {target.name}'s (--bound: {named.name}'s own)")
+    plan = make_plan(shared.request(args, target=target.name))
     check_target(plan.target)
     check_plan(plan)
     check_tools(data, plan.target.os)
@@ -61,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         ccache=not args.no_ccache,
         smoke=not args.no_smoke,
+        test_on=tuple(args.test_on),
         say=say,
     )
     summary = result.summary()
@@ -73,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         f"version {result.version}, tag {result.tag}, {result.size / 1e6:.1f} MB "
         f"(before repair {result.raw_size / 1e6:.1f} MB), bundled: "
         f"{', '.join(result.bundled) or 'nothing'}; abi3audit {abi3}; "
-        f"calls on the target: {result.smoke['status']}",
+        f"calls on the target: {result.smoke['status']}"
+        + "".join(f"; in {name}: {r['status']}" for name, r in result.distros.items()),
     )
     return 0

@@ -80,6 +80,7 @@ WHEEL: Shape = {
     "recipe": "text",
     "default_api": "text",
     "min_api": "text",
+    "exports": "strings",
     "tools": "pairs",
     "repair": ("each", {"command": "strings", "tools?": "pairs"}),
     "debian_root": {
@@ -94,6 +95,19 @@ WHEEL: Shape = {
         "tool_package": "text",
         "runners?": "lists",
     },
+    "distros": (
+        "each",
+        {
+            "suite": "text",
+            "mirror": "text",
+            "python": "text",
+            "glibc": "text",
+            "packages": "strings",
+            "interpreter": "text",
+        },
+    ),
+    "distro_runners": "lists",
+    "stubs": {"namespaces": "strings", "exact": "pairs", "patterns": "pairs"},
 }
 
 

@@ -100,9 +100,15 @@ class Target:
     pic_cflags: tuple[str, ...] = ("-fPIC",)
     # pjsua2 wheels: where the target's Python comes from ("build": the Python running pjbuild;
     # "debian-root": a minimal Debian root of the target's architecture; "": no wheels) and the
-    # wheel platform of a cross build (sysconfig form, e.g. linux-aarch64)
+    # wheel platform of a cross build (sysconfig form, e.g. linux-aarch64); the target whose
+    # wheel `pjbuild wheel --target <this>` builds by default (a glibc-pinned twin: portable
+    # wheels); the Debian architecture of the Python root when it is not [deps] multiarch (a
+    # glibc-pinned target takes no Debian libraries, which need Debian's newer glibc)
     wheel_python: str = ""
     wheel_platform: str = ""
+    wheel_portable: str = ""
+    wheel_debian_arch: str = ""
+    wheel_test_on: tuple[str, ...] = ()  # distributions CI proves the wheel on (--test-on)
     tls_unavailable: tuple[tuple[str, str], ...] = ()  # backend -> why it cannot work here
     no_system: tuple[tuple[str, str], ...] = ()  # dependency -> why the system's is unusable
     # known failures that hold only with one TLS backend: (backend, "program:test", reason)
@@ -331,6 +337,9 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         conan=top.pairs("conan"),
         wheel_python=wheel.text("python", ""),
         wheel_platform=wheel.text("platform", ""),
+        wheel_portable=wheel.text("portable", ""),
+        wheel_debian_arch=wheel.text("debian_arch", ""),
+        wheel_test_on=wheel.strings("test_on"),
         path=path,
         bases=merged.bases,
         wrappers=top.lists("wrappers"),
@@ -404,6 +413,22 @@ def host_target_name(targets: dict[str, Target]) -> str:
         f"no target describes this machine ({system} {machine})",
         hint="add a toolchains/<name>.toml with [host] system/machines for it",
     )
+
+
+def wheel_target(target: Target, targets: dict[str, Target], *, bound: bool = False) -> Target:
+    """The target whose wheel `pjbuild wheel --target <target>` builds: its portable twin
+    ([wheel] portable, a glibc-pinned target: manylinux2014), unless ``bound`` asks for the
+    target itself (a wheel tagged for the glibc it builds against)."""
+    if bound or not target.wheel_portable:
+        return target
+    twin = targets.get(target.wheel_portable)
+    if twin is None:
+        raise ConfigError(
+            f"{target.name}'s portable wheel target '{target.wheel_portable}' is not a known "
+            "target",
+            hint=f"fix [wheel] portable in {target.path}, or pass --bound",
+        )
+    return twin
 
 
 def resolve_target(name: str, targets: dict[str, Target]) -> Target:

@@ -11,12 +11,15 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pjbuild.build import wrappers
 from pjbuild.build.cache import Cache
 from pjbuild.build.run import BuildOutcome
 from pjbuild.core import paths
@@ -25,6 +28,8 @@ from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
 from pjbuild.inputs.targets import Target
 from pjbuild.plan import BuildPlan
+from pjbuild.wheel.checks import check_exports, check_tag
+from pjbuild.wheel.distros import distro, prove
 from pjbuild.wheel.pyroot import TargetPython, ensure_target_python, wheel_data
 from pjbuild.wheel.test import call_test, install_wheel, make_cert, wheel_tags
 
@@ -164,6 +169,8 @@ def pip_wheel_command(
         f"-Ccmake.define.PJBUILD_ARTIFACT={artifact}",
         f"-Cwheel.py-api={api}",
         f"-Cbuild-dir={build_dir}",
+        # the type stubs, generated from SWIG's module (pjbuild.wheel.stubs)
+        f"-Ccmake.define.PJSUA2_STUBGEN={sys.executable};-m;pjbuild.wheel.stubs",
     ]
     if ccache and shutil.which("ccache"):
         argv.append("-Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache")
@@ -199,6 +206,7 @@ class WheelResult:
     artifact: Path
     python: str
     durations: dict[str, float] = field(default_factory=dict)
+    distros: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -213,6 +221,7 @@ class WheelResult:
             "artifact": str(self.artifact),
             "target_python": self.python,
             "durations_s": self.durations,
+            "distros": self.distros,
         }
 
 
@@ -224,6 +233,7 @@ def build_wheel(
     jobs: int,
     ccache: bool = True,
     smoke: bool = True,
+    test_on: tuple[str, ...] = (),
     say: Say = quiet,
 ) -> WheelResult:
     data = wheel_data()
@@ -234,6 +244,10 @@ def build_wheel(
     check_tools(data, target.os)
     check_plan(plan)
     check_artifact(outcome.artifact)
+    proving = [distro(name, data) for name in test_on]
+    # on a cache hit the build ran nothing, so the target's compiler scripts (zig cc) are not
+    # on PATH yet: CMake needs them
+    wrappers.install(target)
     tp = ensure_target_python(target, say) if target.wheel_python == "debian-root" else None
     recipe = paths.recipes_root() / data["recipe"]
     cache = Cache.default()
@@ -270,6 +284,8 @@ def build_wheel(
         tools_env = {"PATH": dict(cmd.env)["PATH"]}
         log.run("repair", repair, work, tools_env)
         repaired = _one(work / "repaired")
+        say("checks: exports, manylinux tag")
+        _check_repaired(repaired, target, data, work, tools_env)
 
         say("abi3audit")
         report = work / "abi3audit.json"
@@ -295,6 +311,19 @@ def build_wheel(
                 )
                 error.kept = str(work)
                 raise error
+        proved: dict[str, Any] = {}
+        for d in proving:
+            t0 = time.monotonic()
+            proved[d.name] = prove(repaired, d, target, tls=plan.tls.backend != "none", say=say)
+            proved[d.name]["duration_s"] = round(time.monotonic() - t0, 3)
+            if proved[d.name]["status"] != "passed":
+                error = TestFailureError(
+                    f"the wheel failed in {d.name} (glibc {d.glibc}, Python {d.python}): "
+                    + proved[d.name]["reason"],
+                    hint="the wheel was not published; its tag is " + _tag(repaired),
+                )
+                error.kept = str(work)
+                raise error
 
         out.mkdir(parents=True, exist_ok=True)
         final = out / repaired.name
@@ -313,9 +342,29 @@ def build_wheel(
             artifact=outcome.artifact,
             python=tp.version if tp else f"{sys.version_info[0]}.{sys.version_info[1]} (build)",
             durations=durations,
+            distros=proved,
         )
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _check_repaired(
+    wheel: Path, target: Target, data: dict[str, Any], work: Path, env: dict[str, str]
+) -> None:
+    """Exports and tag of the repaired wheel (exit 6: it is not published)."""
+    unpacked = work / "unpacked"
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(unpacked)
+    check_exports(unpacked, set(data["exports"]))
+    if target.glibc:
+        show = subprocess.run(
+            [find_tool("auditwheel") or "auditwheel", "show", str(wheel)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            check=False,
+        )
+        check_tag(wheel, wheel_tags(wheel)[2], target.glibc, why=show.stdout + show.stderr)
 
 
 def _smoke(
@@ -386,8 +435,6 @@ def _abi3_summary(report: str) -> dict[str, Any]:
 
 
 def _bundled(wheel: Path) -> list[str]:
-    import zipfile
-
     with zipfile.ZipFile(wheel) as zf:
         return sorted(Path(n).name for n in zf.namelist() if ".libs/" in n and not n.endswith("/"))
 

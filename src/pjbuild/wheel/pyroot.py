@@ -3,8 +3,9 @@
 ``mmdebstrap --variant=extract`` unpacks the Python packages and their dependencies (nothing
 is run, so no emulator is needed to make it). The root gives the wheel build its headers and
 the tests an interpreter with its own libc, run through the target's emulator
-(``qemu-<arch> -L <root>``). Created once per target under PJBUILD_HOME/pyroots/ (or
-PJBUILD_PYROOTS), published with one rename, reused by every later wheel of the target.
+(``qemu-<arch> -L <root>``). Created once per Debian architecture under PJBUILD_HOME/pyroots/
+(or PJBUILD_PYROOTS), published with one rename, reused by every later wheel of a target of
+that architecture.
 """
 
 from __future__ import annotations
@@ -56,16 +57,26 @@ class TargetPython:
         return [part.format(**values) for part in template] + [str(self.interpreter)]
 
 
+def debian_arch(target: Target) -> str:
+    """The Debian architecture of the target's Python root: [wheel] debian_arch, else
+    [deps] multiarch."""
+    arch = target.wheel_debian_arch or target.multiarch
+    if not arch:
+        raise ConfigError(
+            f"{target.name} has no Debian architecture for a Python root",
+            hint="set [wheel] debian_arch (or [deps] multiarch) in its toolchain file, "
+            "or build wheels for another target",
+        )
+    return arch
+
+
 def target_python(target: Target, data: dict[str, Any] | None = None) -> TargetPython:
     spec = (data or wheel_data())["debian_root"]
-    if not target.multiarch:
-        raise ConfigError(
-            f"{target.name} has no Debian architecture ([deps] multiarch) for a Python root",
-            hint="set [deps] multiarch in its toolchain file, or build wheels for another target",
-        )
+    arch = debian_arch(target)
     # the folder names its contents: another package list makes another root
     contents = json.dumps([spec["suite"], spec["mirror"], spec["packages"]]).encode()
-    root = paths.pyroots() / f"{target.name}-{spec['suite']}-{_short(contents)}"
+    # one root per Debian architecture: linux-aarch64 and linux-aarch64-glibc217 share theirs
+    root = paths.pyroots() / f"{arch}-{spec['suite']}-{short_digest(contents)}"
     values = {"version": spec["version"], "triplet": target.triplet}
     return TargetPython(
         root=root,
@@ -78,7 +89,7 @@ def target_python(target: Target, data: dict[str, Any] | None = None) -> TargetP
     )
 
 
-def _short(data: bytes) -> str:
+def short_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:8]
 
 
@@ -87,7 +98,7 @@ def create_command(target: Target, dest: Path, data: dict[str, Any] | None = Non
     return [
         spec["tool"],
         "--variant=extract",
-        f"--architectures={target.multiarch}",
+        f"--architectures={debian_arch(target)}",
         f"--include={','.join(spec['packages'])}",
         spec["suite"],
         str(dest),
@@ -99,47 +110,77 @@ def ensure_target_python(target: Target, say: Any = None) -> TargetPython:
     """The target's Python root, created if missing (needs mmdebstrap and the Debian mirror)."""
     data = wheel_data()
     tp = target_python(target, data)
-    if tp.present:
-        return tp
-    spec = data["debian_root"]
-    if not shutil.which(spec["tool"]):
-        raise ToolMissingError(
-            f"{spec['tool']} not found (makes {target.name}'s Python root for its wheel)",
-            hint=f"`pjbuild doctor --target {target.name} --wheel --install` "
-            f"(apt-get install {spec['tool_package']})",
+    if not tp.present:
+        spec = data["debian_root"]
+        make_root(
+            tp.root,
+            create_command(target, Path("{dest}"), data),
+            (tp.interpreter, *tp.include_dirs),
+            what=f"{target.name}'s Python root",
+            tool=(spec["tool"], spec["tool_package"]),
+            mirror=spec["mirror"],
+            fix=f"`pjbuild doctor --target {target.name} --wheel --install`",
+            say=say,
         )
-    tp.root.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(tp.root.parent / f".{tp.root.name}.lock")):
-        if tp.present:
-            return tp
-        tmp = Path(tempfile.mkdtemp(prefix=f".{tp.root.name}.", dir=tp.root.parent))
-        try:
-            command = create_command(target, tmp / "root", data)
-            if say:
-                say("creating the target's Python root: " + " ".join(command))
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
-                raise BuildError(
-                    f"{spec['tool']} could not make {target.name}'s Python root "
-                    f"(exit {done.returncode})",
-                    hint=f"check access to {spec['mirror']}; the command was: " + " ".join(command),
-                    details=tail,
-                )
-            made = tmp / "root"
-            wanted = (tp.interpreter, *tp.include_dirs)
-            missing = [p for p in wanted if not (made / p.relative_to(tp.root)).exists()]
-            if missing:
-                raise BuildError(
-                    f"{target.name}'s Python root lacks {', '.join(map(str, missing))}",
-                    hint="check [debian_root] in resources/wheel.toml against the suite's packages",
-                )
-            if tp.root.exists():
-                shutil.rmtree(tp.root)
-            made.rename(tp.root)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     return tp
 
 
-__all__ = ["TargetPython", "create_command", "ensure_target_python", "target_python"]
+def make_root(
+    root: Path,
+    command: list[str],
+    wanted: tuple[Path, ...],
+    *,
+    what: str,
+    tool: tuple[str, str],
+    mirror: str,
+    fix: str,
+    say: Any = None,
+) -> None:
+    """Run ``command`` (``{dest}`` standing for a scratch folder) once, under a lock, and
+    publish its result as ``root`` with one rename if every ``wanted`` path (under ``root``)
+    is there."""
+    name, package = tool
+    if not shutil.which(name):
+        raise ToolMissingError(
+            f"{name} not found (makes {what})",
+            hint=f"{fix} (apt-get install {package})",
+        )
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root.parent / f".{root.name}.lock")):
+        if all(p.exists() for p in wanted):
+            return
+        tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
+        try:
+            made = tmp / "root"
+            argv = [part.replace("{dest}", str(made)) for part in command]
+            if say:
+                say(f"creating {what}: " + " ".join(argv))
+            done = subprocess.run(argv, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+                raise BuildError(
+                    f"{name} could not make {what} (exit {done.returncode})",
+                    hint=f"check access to {mirror}; the command was: " + " ".join(argv),
+                    details=tail,
+                )
+            missing = [p for p in wanted if not (made / p.relative_to(root)).exists()]
+            if missing:
+                raise BuildError(
+                    f"{what} lacks {', '.join(map(str, missing))}",
+                    hint="check its package list in resources/wheel.toml against the suite's",
+                )
+            if root.exists():
+                shutil.rmtree(root)
+            made.rename(root)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+__all__ = [
+    "TargetPython",
+    "create_command",
+    "debian_arch",
+    "ensure_target_python",
+    "make_root",
+    "target_python",
+]

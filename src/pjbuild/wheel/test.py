@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,24 +85,35 @@ def call_test(
     python: str | None = None,
     extra: list[str] | None = None,
     say: Say = quiet,
+    prefix: list[str] | None = None,
+    script: Path | None = None,
+    seen: Callable[[Path], str] = str,
+    factor: float | None = None,
 ) -> dict[str, Any]:
-    """Run one call_test.py mode; its JSON result plus ``status``/``reason``."""
+    """Run one call_test.py mode; its JSON result plus ``status``/``reason``.
+
+    ``prefix``: argv that runs the interpreter (else the target Python's, or ``python``);
+    ``script``/``seen``: the script's copy, and how the interpreter sees a path (a chroot sees
+    the root as /); ``extra`` is passed as given."""
     workdir.mkdir(parents=True, exist_ok=True)
-    factor = target.runner.timeout_factor if target_python is not None else 1.0
-    if target_python is not None:
+    if factor is None:
+        factor = target.runner.timeout_factor if target_python is not None else 1.0
+    if prefix is not None:
+        argv = list(prefix)
+    elif target_python is not None:
         argv = target_python.command(target)
     else:
         argv = [python or sys.executable]
     argv += [
-        str(call_script()),
+        seen(script or call_script()),
         mode,
         "--timeout",
         str(timeout * factor),
         "--log",
-        str(workdir / f"{mode}.pjsua2.log"),
+        seen(workdir / f"{mode}.pjsua2.log"),
         *(extra or []),
     ]
-    env = (("PYTHONPATH", str(site)),) if site else ()
+    env = (("PYTHONPATH", seen(site)),) if site else ()
     runner = PrefixRunner(kind="wheel", prefix=(), env=env, timeout_factor=factor)
     done = runner.run(argv, workdir, timeout * 4)
     (workdir / f"{mode}.out").write_text(done.output)

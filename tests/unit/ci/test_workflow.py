@@ -51,8 +51,18 @@ def test_workflow_has_a_build_job_per_supported_target() -> None:
     # summary, wheels, publish (trusted publishing on tags only)
     assert "GITHUB_STEP_SUMMARY" in jobs["summary"]["steps"][-1]["run"]
     assert jobs["summary"]["if"] == "always()"
-    wheel_targets = [e["target"] for e in jobs["wheels"]["strategy"]["matrix"]["include"]]
-    assert wheel_targets == sorted(t.name for t in targets.values() if t.wheel_python)
+    wheels = {e["target"]: e for e in jobs["wheels"]["strategy"]["matrix"]["include"]}
+    # one job per wheel: linux-x86_64's and linux-aarch64's are their portable twins'
+    assert "linux-x86_64" not in wheels and "linux-aarch64" not in wheels
+    assert set(wheels) == {
+        t.wheel_portable or t.name for t in targets.values() if t.wheel_python and t.supported
+    }
+    for name in ("linux-x86_64-glibc217", "linux-aarch64-glibc217"):
+        assert wheels[name]["test-on"] == "--test-on debian-11"  # proved on Debian 11 (chroot)
+        assert wheels[name]["as-root"].startswith("sudo ")
+    wheel_runs = " ".join(s.get("run", "") for s in jobs["wheels"]["steps"])
+    assert "pjbuild wheel --target" in wheel_runs and "${{ matrix.test-on }}" in wheel_runs
+    assert "${{ matrix.as-root }} pjbuild wheel" in wheel_runs
     publish = jobs["publish"]
     assert publish["permissions"] == {"id-token": "write"}
     assert publish["if"] == "startsWith(github.ref, 'refs/tags/')"

@@ -11,7 +11,17 @@ from tests.unit.cli.conftest import pjbuild
 def test_wheel_of_a_configuration_without_pjsua2_is_refused_before_building(home: Path) -> None:
     proc = pjbuild("wheel", "--target", "host", "--preset", "minimal-size", env_home=home)
     assert proc.returncode == 2
-    lines = proc.stderr.splitlines()
+    lines = [n for n in proc.stderr.splitlines() if not n.startswith("[pjbuild] ")]
     assert lines[0].startswith("error: a pjsua2 wheel needs pjsua2") and "minimal-size" in lines[0]
     assert lines[1] == "fix: add --set PJ_EXCLUDE_PJSUA2=false, or choose another preset"
     assert not (home / "work").exists() and not (home / "artifacts").exists()  # nothing started
+
+
+def test_an_unknown_test_distribution_is_refused_before_building(home: Path) -> None:
+    proc = pjbuild("wheel", "--test-on", "debian-9", env_home=home)
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "error: unknown distribution 'debian-9' for --test-on"
+    assert lines[1].startswith("fix: choose one of: debian-11")
+    assert "Traceback" not in proc.stderr
+    assert not (home / "work").exists() and not (home / "artifacts").exists()

@@ -236,3 +236,29 @@ def test_wheel_repair_tool_per_os(tmp_path: Path) -> None:
     assert repair_command("windows", wheel, out)[1:] == ["repair", "-w", str(out), str(wheel)]
     with pytest.raises(ConfigError, match="no wheel repair tool"):
         repair_command("plan9", wheel, out)
+
+
+def test_the_wheel_of_linux_x86_64_and_aarch64_is_their_portable_twins() -> None:
+    from pjbuild.inputs.targets import load_targets, wheel_target
+
+    targets = load_targets([])
+    for name in ("linux-x86_64", "linux-aarch64"):
+        twin = wheel_target(targets[name], targets)
+        assert twin.name == f"{name}-glibc217"
+        assert twin.glibc == "2.17" and twin.wheel_python == "debian-root"
+        assert twin.wheel_platform == name  # the sysconfig platform: linux-x86_64, linux-aarch64
+        assert wheel_target(targets[name], targets, bound=True).name == name
+        assert wheel_target(twin, targets).name == twin.name  # a twin has no twin
+
+
+def test_a_portable_twin_that_is_not_a_target_is_refused(tmp_path: Path) -> None:
+    import dataclasses
+
+    from pjbuild.inputs.targets import load_targets, wheel_target
+
+    targets = load_targets([])
+    broken = dataclasses.replace(targets["linux-x86_64"], wheel_portable="linux-x86_64-glibc999")
+    with pytest.raises(ConfigError) as exc:
+        wheel_target(broken, targets)
+    assert "'linux-x86_64-glibc999' is not a known target" in exc.value.summary
+    assert "--bound" in exc.value.hint
