@@ -58,6 +58,15 @@ def _venv_pythons(root: Path) -> dict[str, Path]:
     return found
 
 
+def _pip_install(python: Path, wheel: Path) -> subprocess.CompletedProcess[str]:
+    """pip of that venv installs the wheel (offline)."""
+    return subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-index", "--no-deps", str(wheel)],
+        capture_output=True,
+        text=True,
+    )
+
+
 def _wheel(pjb: Pjbuild, out: Path, *args: str) -> dict[str, Any]:
     proc = pjb.run("wheel", *args, "--out", str(out), "--json", timeout=2400)
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -139,11 +148,7 @@ def test_host_wheel_calls_in_several_cpythons(host_wheel: dict[str, Any], tmp_pa
     cert, key = make_cert(tmp_path / "cert")
     results: dict[str, dict[str, Any]] = {}
     for version, python in pythons.items():
-        installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "--no-index", "--no-deps", str(wheel)],
-            capture_output=True,
-            text=True,
-        )
+        installed = _pip_install(python, wheel)
         assert installed.returncode == 0, f"{version}: {installed.stderr[-1000:]}"
         work = tmp_path / f"calls-{version}"
         for mode, extra in (("loopback", []), ("tls", ["--cert", str(cert), "--key", str(key)])):
@@ -186,11 +191,7 @@ def test_cp311_wheel_uses_the_buffer_api_and_refuses_older_pythons(
     pythons = _venv_pythons(tmp_path / "venvs")
     target = resolve_target("linux-x86_64", load_targets([]))
     for version, python in pythons.items():
-        installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "--no-index", "--no-deps", str(wheel)],
-            capture_output=True,
-            text=True,
-        )
+        installed = _pip_install(python, wheel)
         if tuple(int(x) for x in version.split(".")[:2]) < (3, 11):
             assert installed.returncode != 0  # not installable below its limited API
             assert "is not a supported wheel" in installed.stderr
@@ -259,11 +260,7 @@ def test_portable_wheel_calls_in_this_machines_pythons(
     assert len(pythons) >= 2, f"need two CPython versions, found {sorted(pythons)}"
     target = resolve_target("linux-x86_64", load_targets([]))
     for version, python in pythons.items():
-        installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "--no-index", "--no-deps", str(wheel)],
-            capture_output=True,
-            text=True,
-        )
+        installed = _pip_install(python, wheel)
         assert installed.returncode == 0, f"{version}: {installed.stderr[-1000:]}"
         r = call_test("loopback", None, target, None, tmp_path / version, python=str(python))
         assert r["status"] == "passed", f"{version}: {r['reason']}"
