@@ -214,6 +214,48 @@ def test_the_bound_wheel_is_refused_by_debian_11s_pip(
     assert "is not a supported wheel on this platform" in r["reason"]
 
 
+def test_sdist_installs_offline_in_a_fresh_venv_and_calls(
+    pjb: Pjbuild, host_wheel: dict[str, Any], tmp_path: Path
+) -> None:
+    """`pjbuild wheel --sdist`, then `pip install` of it as PyPI users do (build isolation,
+    the build requirements from the wheelhouse `./dev setup` downloads, no index, the
+    mirror for pjproject's archive): the vendored pjbuild builds the artifact (here a cache hit
+    of the host wheel's: the same request) and the module, with its stubs."""
+    wheelhouse = Path(
+        os.environ.get("PJBUILD_WHEELHOUSE", Path.home() / ".cache/pjbuild/wheelhouse")
+    )
+    assert any(wheelhouse.glob("scikit_build_core-*.whl")), (
+        f"no wheelhouse at {wheelhouse}: run `./dev setup` (it downloads the sdist's build "
+        "requirements)"
+    )
+    proc = pjb.run(
+        "wheel", "--sdist", "--tls", "openssl", "--out", str(tmp_path / "sdist"), "--json"
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    sdist = Path(json.loads(proc.stdout.strip().splitlines()[-1])["sdist"])
+    assert sdist.name == "pjsua2-2.17.tar.gz"
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", str(venv)], check=True
+    )  # the wheelhouse's CPython
+    env = {k: v for k, v in pjb.env.items() if not k.startswith("PIP_")}
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--no-index", "--no-cache-dir",
+         "--find-links", str(wheelhouse), str(sdist)],
+        capture_output=True, text=True, env=env, timeout=1800,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
+    site = next((venv / "lib").glob("python3.*/site-packages"))
+    assert {"__init__.py", "__init__.pyi", "py.typed"} <= {
+        p.name for p in (site / "pjsua2").iterdir()
+    }
+    target = resolve_target("linux-x86_64", load_targets([]))
+    python = str(venv / "bin" / "python")
+    r = call_test("loopback", None, target, None, tmp_path / "calls", python=python)
+    assert r["status"] == "passed", r["reason"]
+    assert r["pjsua2"] == "2.17" and r["bytes"] == 768
+
+
 @pytest.fixture(scope="module")
 def portable_wheel(pjb: Pjbuild, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """`pjbuild wheel` as users type it (no target: the host, linux-x86_64, whose wheel is its

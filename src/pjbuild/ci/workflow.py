@@ -227,9 +227,22 @@ def github_workflow(targets: Iterable[Target]) -> str:
             {"uses": a["upload"], "with": {"name": f"wheel-{target}", "path": "dist/*.whl"}},
         ],
     }
+    sdist_job = {
+        "name": "sdist",
+        "runs-on": data["runs_on_default"],
+        "steps": [
+            *_setup_steps(data, "."),
+            {
+                # recipe + this pjbuild + the request: `pip install` builds on the user's machine
+                "name": "Write the sdist",
+                "run": "pjbuild wheel --sdist --out dist",
+            },
+            {"uses": a["upload"], "with": {"name": "wheel-sdist", "path": "dist/*.tar.gz"}},
+        ],
+    }
     publish_job = {
         "name": "publish to PyPI",
-        "needs": "wheels",
+        "needs": ["wheels", "sdist"],
         "if": "startsWith(github.ref, 'refs/tags/')",
         "runs-on": data["runs_on_default"],
         "environment": "pypi",
@@ -254,6 +267,7 @@ def github_workflow(targets: Iterable[Target]) -> str:
             "build": build_job,
             "summary": summary_job,
             "wheels": wheel_job,
+            "sdist": sdist_job,
             "publish": publish_job,
         },
     }

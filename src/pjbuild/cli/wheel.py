@@ -36,6 +36,12 @@ def add(sub: Subcommands) -> None:
     p.add_argument(
         "--no-smoke", action="store_true", help="skip the calls with the wheel on the target"
     )
+    p.add_argument(
+        "--sdist",
+        action="store_true",
+        help="write the sdist instead (pjsua2-<v>.tar.gz: `pip install` of it builds pjproject "
+        "and the module on the installing machine with pjbuild's build path); nothing is built",
+    )
     test_on(p)
     shared.building(p)
     shared.data_dirs(p)
@@ -51,6 +57,27 @@ def test_on(p: argparse.ArgumentParser) -> None:
         help="also install the wheel with that distribution's pip in a root of it and make "
         "the calls there (repeatable; e.g. debian-11: glibc 2.31, Python 3.9)",
     )
+
+
+def _sdist(args: argparse.Namespace, api: str) -> int:
+    from pjbuild.plan import make_plan
+    from pjbuild.wheel.build import check_plan, check_target
+    from pjbuild.wheel.sdist import check_sdist_target, write_sdist
+
+    request = shared.request(args)
+    plan = make_plan(request)
+    check_target(plan.target)
+    check_sdist_target(plan)
+    check_plan(plan)
+    path = write_sdist(plan, request, api, args.out)
+    summary = {"sdist": str(path), "size": path.stat().st_size, "target": "host"}
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        line(
+            f"sdist: {path} ({path.stat().st_size / 1e6:.1f} MB; builds for the installing machine)"
+        )
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         distro(name, data)
     targets = load_targets(args.toolchains_dir)
     named = resolve_target(args.target, targets)
+    if args.sdist:
+        return _sdist(args, api)
     target = wheel_target(named, targets, bound=args.bound)
     if target is not named:
         say(f"{named.name}: the portable wheel is {target.name}'s (--bound: {named.name}'s own)")

@@ -81,6 +81,7 @@ WHEEL: Shape = {
     "default_api": "text",
     "min_api": "text",
     "exports": "strings",
+    "sdist": {"requires": "strings"},
     "tools": "pairs",
     "repair": ("each", {"command": "strings", "tools?": "pairs"}),
     "debian_root": {

@@ -63,7 +63,11 @@ def test_workflow_has_a_build_job_per_supported_target() -> None:
     wheel_runs = " ".join(s.get("run", "") for s in jobs["wheels"]["steps"])
     assert "pjbuild wheel --target" in wheel_runs and "${{ matrix.test-on }}" in wheel_runs
     assert "${{ matrix.as-root }} pjbuild wheel" in wheel_runs
+    # the sdist is written by a job of its own and published with the wheels
+    assert "pjbuild wheel --sdist --out dist" in jobs["sdist"]["steps"][-2]["run"]
+    assert jobs["sdist"]["steps"][-1]["with"]["name"].startswith("wheel-")
     publish = jobs["publish"]
+    assert publish["needs"] == ["wheels", "sdist"]
     assert publish["permissions"] == {"id-token": "write"}
     assert publish["if"] == "startsWith(github.ref, 'refs/tags/')"
     assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")

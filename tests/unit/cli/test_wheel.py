@@ -25,3 +25,15 @@ def test_an_unknown_test_distribution_is_refused_before_building(home: Path) -> 
     assert lines[1].startswith("fix: choose one of: debian-11")
     assert "Traceback" not in proc.stderr
     assert not (home / "work").exists() and not (home / "artifacts").exists()
+
+
+def test_an_sdist_for_a_cross_target_is_refused(home: Path, tmp_path: Path) -> None:
+    proc = pjbuild(
+        "wheel", "--sdist", "--target", "linux-aarch64", "--out", str(tmp_path / "d"),
+        env_home=home,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    lines = [n for n in proc.stderr.splitlines() if not n.startswith("[pjbuild] ")]
+    assert lines[0].startswith("error: an sdist cannot build for linux-aarch64")
+    assert lines[1].startswith("fix: make the sdist for the host")
+    assert not (tmp_path / "d").exists()
