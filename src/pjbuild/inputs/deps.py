@@ -217,6 +217,12 @@ def source_digest(
             "cross": target.cross,
             "compilers": json.loads(json.dumps(target.raw.get("compilers", {}), sort_keys=True)),
             "deps": json.loads(json.dumps(target.raw.get("deps", {}), sort_keys=True)),
+            # the compiler scripts (zig cc -target ... -mcpu=...) and what they rewrite
+            **{
+                key: json.loads(json.dumps(target.raw[key], sort_keys=True))
+                for key in ("wrappers", "translate")
+                if target.raw.get(key)
+            },
         },
         "compiler": compiler,
     }

@@ -106,6 +106,24 @@ def test_recipe_change_changes_both_digests() -> None:
     assert source_digest(t, r, "gcc 12") != source_digest(t, r, "gcc 13")
 
 
+def test_a_change_of_the_compiler_scripts_changes_the_dependency_digest() -> None:
+    """A target's [wrappers] (zig cc -target ... -mcpu=i686) change what the dependency's
+    objects are: found when -mcpu=i686 was added and Mbed TLS came from the cache, built for
+    zig's default pentium4."""
+    import dataclasses
+
+    t = TARGETS["linux-x86_64-glibc217"]
+    r = RECIPES["mbedtls"]
+    wrappers = {k: [*v, "-mcpu=x86_64_v3"] for k, v in t.raw["wrappers"].items()}
+    other = dataclasses.replace(t, raw={**t.raw, "wrappers": wrappers})
+    assert source_digest(t, r, "zig 0.17.1") != source_digest(other, r, "zig 0.17.1")
+    translated = dataclasses.replace(t, raw={**t.raw, "translate": {"-O3": ["-O2"]}})
+    assert source_digest(t, r, "zig 0.17.1") != source_digest(translated, r, "zig 0.17.1")
+    # a target without either keeps the digest it had
+    plain = TARGETS["linux-mips"]
+    assert "wrappers" not in plain.raw and "translate" not in plain.raw
+
+
 def test_system_provider_for_cross_needs_a_debian_architecture(home: Path) -> None:
     armhf = make_plan(
         Request(target="linux-armhf", tls="openssl", deps_from="system", tests="none")
