@@ -108,6 +108,7 @@ class Target:
     wheel_platform: str = ""
     wheel_portable: str = ""
     wheel_debian_arch: str = ""
+    wheel_debian_triplet: str = ""  # Debian's multiarch tuple when not the triplet (i386-linux-gnu)
     wheel_test_on: tuple[str, ...] = ()  # distributions CI proves the wheel on (--test-on)
     tls_unavailable: tuple[tuple[str, str], ...] = ()  # backend -> why it cannot work here
     no_system: tuple[tuple[str, str], ...] = ()  # dependency -> why the system's is unusable
@@ -339,6 +340,7 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         wheel_platform=wheel.text("platform", ""),
         wheel_portable=wheel.text("portable", ""),
         wheel_debian_arch=wheel.text("debian_arch", ""),
+        wheel_debian_triplet=wheel.text("debian_triplet", ""),
         wheel_test_on=wheel.strings("test_on"),
         path=path,
         bases=merged.bases,

@@ -77,7 +77,7 @@ def target_python(target: Target, data: dict[str, Any] | None = None) -> TargetP
     contents = json.dumps([spec["suite"], spec["mirror"], spec["packages"]]).encode()
     # one root per Debian architecture: linux-aarch64 and linux-aarch64-glibc217 share theirs
     root = paths.pyroots() / f"{arch}-{spec['suite']}-{short_digest(contents)}"
-    values = {"version": spec["version"], "triplet": target.triplet}
+    values = {"version": spec["version"], "triplet": target.wheel_debian_triplet or target.triplet}
     return TargetPython(
         root=root,
         version=spec["version"],

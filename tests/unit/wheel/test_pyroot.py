@@ -47,3 +47,12 @@ def test_missing_mmdebstrap_is_reported_with_the_fix(
     assert "mmdebstrap" in exc.value.summary
     assert "doctor --target linux-aarch64 --wheel --install" in (exc.value.hint or "")
     assert not list((home / "pyroots").glob("arm64-*"))
+
+
+def test_the_root_uses_debians_multiarch_tuple_where_it_is_not_the_triplet(home: Path) -> None:
+    # zig's i686 target is i686-linux-gnu; Debian's i386 headers live under i386-linux-gnu
+    tp = target_python(_target("linux-i686-glibc217"))
+    assert tp.root.name.startswith("i386-bookworm-")
+    assert tp.root / "usr/include/i386-linux-gnu/python3.11" in tp.include_dirs
+    x86 = target_python(_target("linux-x86_64-glibc217"))
+    assert x86.root / "usr/include/x86_64-linux-gnu/python3.11" in x86.include_dirs
