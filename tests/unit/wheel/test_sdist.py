@@ -9,9 +9,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from pjbuild.core.errors import ConfigError
+from pjbuild.core.tomlload import tomllib  # tomllib, or tomli on Python 3.10
 from pjbuild.plan import Request, make_plan
 from pjbuild.wheel.sdist import build_requires, write_sdist
 
