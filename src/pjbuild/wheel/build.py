@@ -364,7 +364,8 @@ def _check_repaired(
             env={**os.environ, **env},
             check=False,
         )
-        check_tag(wheel, wheel_tags(wheel)[2], target.glibc, why=show.stdout + show.stderr)
+        why = show.stdout + show.stderr
+        check_tag(wheel, wheel_tags(wheel)[2], target.glibc, why=why, unpacked=unpacked)
 
 
 def _smoke(

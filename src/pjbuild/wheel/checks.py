@@ -84,13 +84,19 @@ def _version(text: str) -> tuple[int, int]:
     return major, minor
 
 
-def check_tag(wheel: Path, platforms: list[str], floor: str, why: str = "") -> None:
+def check_tag(
+    wheel: Path, platforms: list[str], floor: str, why: str = "", unpacked: Path | None = None
+) -> None:
     """A glibc-pinned target's wheel: its files need glibc ``floor`` at most, and its tags
-    promise that glibc (auditwheel granted no newer one)."""
-    with tempfile.TemporaryDirectory(prefix="pjbuild-wheel-") as tmp:
-        with zipfile.ZipFile(wheel) as zf:
-            zf.extractall(tmp)
-        check_glibc(Path(tmp), floor)  # exit 6 naming the symbol and the file
+    promise that glibc (auditwheel granted no newer one). ``unpacked``: the wheel already
+    extracted there (else it is extracted into a scratch folder)."""
+    if unpacked is not None:
+        check_glibc(unpacked, floor)  # exit 6 naming the symbol and the file
+    else:
+        with tempfile.TemporaryDirectory(prefix="pjbuild-wheel-") as tmp:
+            with zipfile.ZipFile(wheel) as zf:
+                zf.extractall(tmp)
+            check_glibc(Path(tmp), floor)
     got = tag_floor(platforms)
     want = _version(floor)
     if got is None or got > want:

@@ -22,7 +22,13 @@ from pjbuild.core import paths
 from pjbuild.core.errors import BuildError, ConfigError
 from pjbuild.core.say import Say, quiet
 from pjbuild.inputs.targets import Target
-from pjbuild.wheel.pyroot import debian_arch, make_root, short_digest, wheel_data
+from pjbuild.wheel.pyroot import (
+    debian_arch,
+    extract_command,
+    make_root,
+    short_digest,
+    wheel_data,
+)
 from pjbuild.wheel.test import call_script, call_test, make_cert
 
 SCRATCH = "tmp"  # where runs work, inside the root
@@ -70,15 +76,7 @@ def distro(name: str, data: dict[str, Any] | None = None) -> Distro:
 
 
 def create_command(d: Distro, target: Target) -> list[str]:
-    return [
-        wheel_data()["debian_root"]["tool"],
-        "--variant=extract",
-        f"--architectures={debian_arch(target)}",
-        f"--include={','.join(d.packages)}",
-        d.suite,
-        "{dest}",
-        d.mirror,
-    ]
+    return extract_command(target, d.suite, d.packages, "{dest}", d.mirror)
 
 
 def present(d: Distro, target: Target) -> bool:
@@ -88,12 +86,13 @@ def present(d: Distro, target: Target) -> bool:
 def ensure_root(d: Distro, target: Target, say: Say = quiet) -> Path:
     root = d.root(target)
     if not present(d, target):
+        spec = wheel_data()["debian_root"]
         make_root(
             root,
             create_command(d, target),
             (root / d.interpreter.lstrip("/"),),
             what=f"a {d.name} root ({debian_arch(target)})",
-            tool=(wheel_data()["debian_root"]["tool"], wheel_data()["debian_root"]["tool_package"]),
+            tool=(spec["tool"], spec["tool_package"]),
             mirror=d.mirror,
             fix=f"`pjbuild doctor --target {target.name} --wheel --test-on {d.name} --install`",
             say=say,

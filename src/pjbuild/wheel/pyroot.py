@@ -93,17 +93,26 @@ def short_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:8]
 
 
-def create_command(target: Target, dest: Path, data: dict[str, Any] | None = None) -> list[str]:
-    spec = (data or wheel_data())["debian_root"]
+def extract_command(
+    target: Target, suite: str, packages: list[str] | tuple[str, ...], dest: str, mirror: str
+) -> list[str]:
+    """mmdebstrap (wheel.toml [debian_root] tool) unpacking ``packages`` of ``suite`` for the
+    target's Debian architecture into ``dest``; nothing is run. Python roots and distribution
+    roots (pjbuild.wheel.distros) are both made by it."""
     return [
-        spec["tool"],
+        wheel_data()["debian_root"]["tool"],
         "--variant=extract",
         f"--architectures={debian_arch(target)}",
-        f"--include={','.join(spec['packages'])}",
-        spec["suite"],
-        str(dest),
-        spec["mirror"],
+        f"--include={','.join(packages)}",
+        suite,
+        dest,
+        mirror,
     ]
+
+
+def create_command(target: Target, dest: Path, data: dict[str, Any] | None = None) -> list[str]:
+    spec = (data or wheel_data())["debian_root"]
+    return extract_command(target, spec["suite"], spec["packages"], str(dest), spec["mirror"])
 
 
 def ensure_target_python(target: Target, say: Any = None) -> TargetPython:
@@ -181,6 +190,7 @@ __all__ = [
     "create_command",
     "debian_arch",
     "ensure_target_python",
+    "extract_command",
     "make_root",
     "target_python",
 ]
