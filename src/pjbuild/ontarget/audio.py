@@ -18,7 +18,11 @@ from pathlib import Path
 
 # Under 3.4 kHz (narrowband codecs), apart from each other, a whole number of periods in 20 ms.
 TONES_HZ = (500, 850, 1200, 1550, 700)
-TONE_MS = 400
+# 200 ms: the five tones last 1 s, and a 3 s call holds them three times over. An emulated CPU
+# that cannot keep up skips media clock ticks, and the player and the recorder skip them with
+# it: fewer frames, no silence. Soft-float Opus/48000 under qemu-armeb needs 1.1 cores; with
+# two builds beside it a recording held 2.0-2.4 s, once under 2 s, which missed 400 ms tones.
+TONE_MS = 200
 AMPLITUDE = 0.3  # of full scale: no clipping in any codec
 WINDOW_MS = 20
 MIN_SHARE = 0.5  # a window is a tone when that frequency holds this share of its energy
