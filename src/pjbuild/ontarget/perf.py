@@ -32,14 +32,11 @@ the target's own ``strip``.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
 import shutil
-import socket
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -51,6 +48,7 @@ from typing import Any
 from pjbuild.core.errors import PjbuildError, ToolMissingError
 from pjbuild.core.files import write_atomic
 from pjbuild.core.net import free_udp_ports
+from pjbuild.ontarget import netns
 from pjbuild.ontarget.runners import PrefixRunner, stop
 
 PROGRAM = "pjsip-perf"
@@ -131,14 +129,13 @@ def client_argv(
 
 def namespace_argv(inner: list[str]) -> list[str]:
     """Run ``inner`` in a new network namespace (a user namespace too when not root)."""
-    unshare = shutil.which("unshare")
-    if not unshare:
+    try:
+        return netns.unshare_argv(inner)
+    except netns.NamespaceError:
         raise ToolMissingError(
             "pjsip-perf measurements need `unshare` (util-linux) for a loopback-only network",
             hint="apt-get install util-linux",
-        )
-    flags = ["--net"] if os.geteuid() == 0 else ["--user", "--map-root-user", "--net"]
-    return [unshare, *flags, *inner]
+        ) from None
 
 
 # --- pjsip-perf's output ---------------------------------------------------------------------
@@ -355,9 +352,7 @@ def _run_inner(spec: Spec, work: Path) -> dict[str, Any]:
         if "unshare" in tail and ("Operation not permitted" in tail or "failed" in tail):
             raise PerfError(
                 "cannot create a loopback-only network namespace for pjsip-perf",
-                hint="run as root, or allow unprivileged user namespaces "
-                "(sysctl kernel.unprivileged_userns_clone=1; Ubuntu: "
-                "kernel.apparmor_restrict_unprivileged_userns=0)",
+                hint=netns.ALLOW_HINT,
                 details=tail,
             )
         raise PerfError(f"the pjsip-perf measurement failed (exit {proc.returncode})", details=tail)
@@ -411,28 +406,6 @@ def settle() -> dict[str, Any]:
     with contextlib.suppress(OSError):
         os.nice(-20)
     return {"cpu": cpu, "nice": os.nice(0)}
-
-
-def loopback_up() -> None:
-    """Bring `lo` up (a new network namespace starts with it down), without iproute2."""
-    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        req = struct.pack("16sh14x", b"lo", 0)
-        flags = struct.unpack("16sh14x", fcntl.ioctl(s, siocgifflags, req))[1]
-        fcntl.ioctl(s, siocsifflags, struct.pack("16sh14x", b"lo", flags | iff_up))
-
-
-def loopback_only() -> str:
-    """'' when only loopback is reachable here, else why not."""
-    names = [name for _, name in socket.if_nameindex()]
-    if names != ["lo"]:
-        return f"network interfaces other than lo: {', '.join(n for n in names if n != 'lo')}"
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("192.0.2.1", 9))  # TEST-NET-1: a route to it means a real network
-        except OSError:
-            return ""
-    return "a non-loopback address is reachable"
 
 
 @dataclass(frozen=True)
@@ -655,8 +628,8 @@ def _inner(spec_file: Path) -> int:
     spec = Spec(**data)
     result_file = Path(spec.work) / "result.json"
     try:
-        loopback_up()
-        why = loopback_only()
+        netns.loopback_up()
+        why = netns.loopback_only()
         if why:
             raise PerfError(f"refusing to run pjsip-perf: {why}")
         conditions = settle()

@@ -106,9 +106,9 @@ def test_every_address_is_loopback() -> None:
 
 def test_namespace_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(perf.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(perf.netns.os, "geteuid", lambda: 0)
     assert perf.namespace_argv(["py"]) == ["/usr/bin/unshare", "--net", "py"]
-    monkeypatch.setattr(perf.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(perf.netns.os, "geteuid", lambda: 1000)
     assert perf.namespace_argv(["py"]) == [
         "/usr/bin/unshare", "--user", "--map-root-user", "--net", "py",
     ]  # fmt: skip

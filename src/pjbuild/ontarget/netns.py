@@ -1,0 +1,166 @@
+"""Loopback-only network namespaces for programs run on the target.
+
+A namespace is held by a small process (``python -m pjbuild.ontarget.netns``, started under
+``unshare --net``, with a user namespace when not root) that brings ``lo`` up, checks that
+nothing but loopback is reachable, says ``ready`` and waits for its stdin to close. Programs
+enter it with ``nsenter``, which joins the namespaces and runs the program in place (no fork
+for network and user namespaces), so a runner's timeout still kills the program's process
+group. Two processes of one test (the two ends of a call) share one namespace; tests that bind
+the same fixed ports run at once in different ones, and no test packet can leave 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+from pjbuild.core import procs
+from pjbuild.ontarget.runners import PrefixRunner
+
+READY = b"ready\n"
+# how to allow namespaces where the kernel refuses them, for the one line that says why not
+ALLOW_HINT = (
+    "run as root, or allow unprivileged user namespaces (sysctl "
+    "kernel.unprivileged_userns_clone=1; Ubuntu 24.04: "
+    "kernel.apparmor_restrict_unprivileged_userns=0)"
+)
+
+
+class NamespaceError(RuntimeError):
+    """A namespace could not be made here (the reason is the message)."""
+
+
+def unshare_argv(inner: list[str]) -> list[str]:
+    """Run ``inner`` in a new network namespace (a user namespace too when not root)."""
+    unshare = shutil.which("unshare")
+    if not unshare:
+        raise NamespaceError("`unshare` (util-linux) is not installed")
+    flags = ["--net"] if os.geteuid() == 0 else ["--user", "--map-root-user", "--net"]
+    return [unshare, *flags, *inner]
+
+
+def _holder_env() -> dict[str, str]:
+    package_root = str(Path(__file__).resolve().parents[2])  # the folder holding pjbuild/
+    current = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, *current])}
+
+
+class Namespace:
+    """One loopback-only network namespace, held open until close()."""
+
+    def __init__(self) -> None:
+        nsenter = shutil.which("nsenter")
+        if not nsenter:
+            raise NamespaceError("`nsenter` (util-linux) is not installed")
+        argv = unshare_argv([sys.executable, "-m", "pjbuild.ontarget.netns"])
+        self._proc = procs.spawn(
+            argv,
+            env=_holder_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if line != READY:
+            self.close()
+            err = self._proc.stderr.read() if self._proc.stderr else b""
+            why = (line + err).decode("utf-8", "replace").strip().splitlines()
+            raise NamespaceError(why[-1] if why else f"exit {self._proc.returncode}")
+        user = [] if os.geteuid() == 0 else ["--user", "--preserve-credentials"]
+        self.prefix: tuple[str, ...] = (
+            nsenter,
+            "-t",
+            str(self._proc.pid),
+            "--net",
+            *user,
+            "--",
+        )
+
+    def close(self) -> None:
+        if self._proc.stdin and not self._proc.stdin.closed:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        finally:
+            procs.release(self._proc)
+
+
+@contextlib.contextmanager
+def isolated(runner: PrefixRunner) -> Iterator[PrefixRunner]:
+    """``runner`` with its programs in a namespace of their own, for the ``with`` block."""
+    ns = Namespace()
+    try:
+        yield replace(runner, prefix=(*ns.prefix, *runner.prefix), kind=runner.kind)
+    finally:
+        ns.close()
+
+
+@cache
+def unavailable() -> str:
+    """'' when namespaces can be made here, else the one line saying why not and how to allow
+    them (asked once per process)."""
+    try:
+        Namespace().close()
+    except (NamespaceError, OSError) as exc:
+        return f"network namespaces are not available here ({exc}): {ALLOW_HINT}"
+    return ""
+
+
+# --- inside the namespace ----------------------------------------------------------------------
+
+
+def loopback_up() -> None:
+    """Bring `lo` up (a new network namespace starts with it down), without iproute2."""
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        req = struct.pack("16sh14x", b"lo", 0)
+        flags = struct.unpack("16sh14x", fcntl.ioctl(s, siocgifflags, req))[1]
+        fcntl.ioctl(s, siocsifflags, struct.pack("16sh14x", b"lo", flags | iff_up))
+
+
+def loopback_only() -> str:
+    """'' when only loopback is reachable here, else why not."""
+    names = [name for _, name in socket.if_nameindex()]
+    if names != ["lo"]:
+        return f"network interfaces other than lo: {', '.join(n for n in names if n != 'lo')}"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: a route to it means a real network
+        except OSError:
+            return ""
+    return "a non-loopback address is reachable"
+
+
+def _hold() -> int:
+    try:
+        loopback_up()
+    except OSError as exc:
+        print(f"cannot bring lo up: {exc}", flush=True)
+        return 1
+    why = loopback_only()
+    if why:
+        print(why, flush=True)
+        return 1
+    sys.stdout.buffer.write(READY)
+    sys.stdout.flush()
+    sys.stdin.buffer.read()  # until the namespace's owner closes it (or dies)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_hold())
