@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,9 +14,11 @@ from typing import Any
 from pjbuild.build.run import BuildOptions, run_build
 from pjbuild.core import paths
 from pjbuild.core.errors import PjbuildError
+from pjbuild.core.progress import Progress, silent
 from pjbuild.core.say import Say
 from pjbuild.inputs.targets import BUILT_NOT_RUN, Target
 from pjbuild.inputs.testsuites import CALL_PROGRAM
+from pjbuild.ontarget.parallel import cores
 from pjbuild.ontarget.testsuites import TestResult
 from pjbuild.plan import Request, make_plan
 
@@ -181,27 +184,63 @@ def _tls(tls: dict[str, Any], deps: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Totals:
+    """The matrix as a whole: its wall time, the CPU seconds of everything it ran (builds,
+    tests, emulators: the children's rusage) and the cores; ``ratio`` = wall / (CPU / cores),
+    1.0 when the cores never idled."""
+
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    cores: int = 1
+    compiles_at_once: int = 1
+    targets_at_once: int = 1
+
+    @property
+    def ratio(self) -> float:
+        return round(self.wall_s / (self.cpu_s / self.cores), 2) if self.cpu_s else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "ratio": self.ratio}
+
+
 def run_matrix(
     targets: list[Target],
     template: Request,
     *,
     jobs: int,
     parallel: int,
+    test_jobs: int | None = None,
     force: bool = False,
     ccache: bool = True,
     perf: bool = False,
     say: Say,
+    progress: Progress = silent,
+    totals: Totals | None = None,
 ) -> list[MatrixEntry]:
-    """Build every target; at most `parallel` at once, sharing `jobs` make slots between them.
-    With `perf`, each passed target's pjsip-perf runs on it right after its build."""
+    """Build every target, ``parallel`` at once, within one CPU budget: one target compiles
+    at a time (dependencies, configure, make -j``jobs``, install) while the others run their
+    tests, which mostly wait, on ``jobs // parallel`` cores each. With `perf`, each passed
+    target's pjsip-perf runs on it right after its build. ``totals`` is filled in."""
     parallel = max(1, min(parallel, len(targets)))
-    opts = BuildOptions(jobs=max(1, jobs // parallel), force=force, ccache=ccache)
+    gate = threading.Semaphore(1)
+    opts = BuildOptions(
+        jobs=jobs,
+        force=force,
+        ccache=ccache,
+        test_jobs=test_jobs,
+        test_cores=max(1, jobs // parallel),
+        progress=progress,
+        compile_gate=lambda: gate,
+    )
     lock = threading.Lock()
 
     def locked_say(text: str) -> None:
         with lock:
             say(text)
 
+    start = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     pool = ThreadPoolExecutor(max_workers=parallel)
     try:
         futures = [pool.submit(build_one, t, template, opts, locked_say, perf) for t in targets]
@@ -213,11 +252,22 @@ def run_matrix(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
+    if totals is not None:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        totals.wall_s = round(time.monotonic() - start, 1)
+        totals.cpu_s = round(
+            (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1
+        )
+        totals.cores = cores()
+        totals.targets_at_once = parallel
     return entries
 
 
-def to_json(entries: list[MatrixEntry]) -> dict[str, Any]:
-    return {"targets": [asdict(e) for e in entries]}
+def to_json(entries: list[MatrixEntry], totals: Totals | None = None) -> dict[str, Any]:
+    return {
+        "targets": [asdict(e) for e in entries],
+        **({"totals": totals.to_json()} if totals else {}),
+    }
 
 
 def to_markdown(entries: list[MatrixEntry], title: str) -> str:
@@ -292,10 +342,19 @@ def _perf_cells(perf: dict[str, Any]) -> str:
     return f" {perf['stateless_options_per_s']} | {perf['invite_calls_per_s']} |"
 
 
-def write_reports(entries: list[MatrixEntry], folder: Path, title: str) -> tuple[Path, Path]:
+def write_reports(
+    entries: list[MatrixEntry], folder: Path, title: str, totals: Totals | None = None
+) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     md = folder / "matrix.md"
     js = folder / "matrix.json"
-    md.write_text(to_markdown(entries, title))
-    js.write_text(json.dumps(to_json(entries), indent=2, sort_keys=True) + "\n")
+    text = to_markdown(entries, title)
+    if totals:
+        text += (
+            f"\nwall {totals.wall_s:.0f} s; CPU {totals.cpu_s:.0f} s on {totals.cores} cores; "
+            f"wall / (CPU / cores) = {totals.ratio:.2f} ({totals.targets_at_once} targets at "
+            f"once, {totals.compiles_at_once} compiling)\n"
+        )
+    md.write_text(text)
+    js.write_text(json.dumps(to_json(entries, totals), indent=2, sort_keys=True) + "\n")
     return md, js

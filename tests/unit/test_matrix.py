@@ -4,9 +4,15 @@ another target."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
+import pytest
+
+from pjbuild import matrix
 from pjbuild.matrix import MatrixEntry, to_json, to_markdown
 from tests.unit.conftest import _python
 
@@ -73,3 +79,52 @@ def test_matrix_report_has_perf_columns_only_with_perf() -> None:
     assert all(line.count("|") == 12 for line in lines[2:6])
     assert "| 2 | 812 | 97 |" in lines[4]
     assert to_json([measured])["targets"][0]["perf"]["invite_calls_per_s"] == 97
+
+
+def test_one_target_compiles_at_a_time_while_the_others_test(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 21: the matrix's CPU budget. Two targets in flight; the compile phase (the
+    gate) is held by one at a time, the other's test phase runs beside it; the totals count
+    the CPU of what the builds ran."""
+    from pjbuild.inputs.targets import load_targets
+
+    lock = threading.Lock()
+    compiling: set[str] = set()
+    overlap: list[tuple[str, str]] = []
+
+    def fake(target, template, opts, say, perf=False):  # type: ignore[no-untyped-def]
+        with opts.compile_gate():
+            with lock:
+                compiling.add(target.name)
+                assert len(compiling) == 1, compiling
+            _burn(0.3)  # compiling: CPU
+            with lock:
+                compiling.discard(target.name)
+        for _ in range(8):  # tests: mostly waiting, while another target may compile
+            time.sleep(0.05)
+            with lock:
+                overlap.extend((target.name, other) for other in compiling)
+        return matrix.MatrixEntry(target.name, "passed")
+
+    monkeypatch.setattr(matrix, "build_one", fake)
+    targets = [t for n, t in sorted(load_targets().items()) if n.startswith("linux-")][:4]
+    totals = matrix.Totals()
+    entries = matrix.run_matrix(
+        targets,
+        None,  # type: ignore[arg-type]
+        jobs=2,
+        parallel=2,
+        say=lambda _: None,
+        totals=totals,
+    )
+    assert [e.target for e in entries] == [t.name for t in targets]
+    assert overlap, "no target tested while another compiled"
+    assert totals.cpu_s >= 1.0 and totals.wall_s > 0 and totals.ratio > 0
+    assert matrix.to_json(entries, totals)["totals"]["ratio"] == totals.ratio
+
+
+def _burn(seconds: float) -> None:
+    """A child process that spends ``seconds`` of CPU (what the totals must count)."""
+    code = f"import time\nt = time.process_time()\nwhile time.process_time() - t < {seconds}: pass"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -49,6 +49,23 @@ class Cache:
             return None
         return data if data.get("inputs_digest") == digest else None
 
+    def recent_manifests(self, target: str, newest: int = 20) -> list[dict[str, Any]]:
+        """The manifests of ``target``'s artifacts among the ``newest`` in the cache, oldest
+        first (what earlier builds of the target measured: test durations, objects)."""
+        found = []
+        for path in (self.root / "artifacts").glob("*/manifest.json"):
+            with contextlib.suppress(OSError):
+                found.append((path.stat().st_mtime, path))
+        out = []
+        for _, path in sorted(found)[-newest:]:
+            try:
+                data = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and data.get("target") == target:
+                out.append(data)
+        return out
+
     def lookup(self, digest: str) -> dict[str, Any] | None:
         """The manifest of a complete artifact, or None. A broken entry is removed."""
         folder = self.artifact(digest)

@@ -5,10 +5,14 @@ The CLI, the Conan recipe and the wheel build all call ``run_build``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shutil
+import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,11 +26,13 @@ from pjbuild.build.deps import ensure_all
 from pjbuild.build.extract import extract
 from pjbuild.build.glibc import check_glibc
 from pjbuild.build.manifest import file_digests, make_manifest
+from pjbuild.build.objects import count_objects, watching
 from pjbuild.build.patches import apply_patches
 from pjbuild.build.sbom import make_sbom
 from pjbuild.core import procs
 from pjbuild.core.errors import HomeError, TestFailureError, ToolMissingError
 from pjbuild.core.files import write_json_atomic
+from pjbuild.core.progress import Progress, Testing, silent
 from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
 from pjbuild.engines import checks_configure, engine_for, required_tools
@@ -43,6 +49,7 @@ from pjbuild.ontarget.calltest import (
     feature_call,
     run_call,
 )
+from pjbuild.ontarget.parallel import Concurrency, choose, recorded_durations
 from pjbuild.ontarget.probe import (
     Verified,
     check,
@@ -53,8 +60,9 @@ from pjbuild.ontarget.probe import (
     probe,
     probe_not_run,
 )
-from pjbuild.ontarget.runners import emulator_too_old, runner_for
+from pjbuild.ontarget.runners import PrefixRunner, Runner, emulator_too_old, runner_for
 from pjbuild.ontarget.testsuites import (
+    ExtraTest,
     SuiteResult,
     TestResult,
     TestTree,
@@ -72,6 +80,11 @@ class BuildOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     force: bool = False
     ccache: bool = True
+    test_jobs: int | None = None  # test processes at once (None: the runner's default)
+    test_cores: int | None = None  # the cores the default test_jobs is made for (None: jobs)
+    progress: Progress = silent  # how far make and the tests are, for a display
+    # held while dependencies, configure, make and install run (the matrix's CPU budget)
+    compile_gate: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
 
 
 @dataclass
@@ -123,7 +136,7 @@ def run_build(plan: BuildPlan, opts: BuildOptions, say: Say = quiet) -> BuildOut
     with cache.lock(plan.digest, on_wait=lambda: say("waiting for another build of these inputs")):
         manifest = None if opts.force else cache.lookup(plan.digest)
         if manifest is not None:
-            suite = _suite_for_hit(plan, cache, manifest, say)
+            suite = _suite_for_hit(plan, cache, manifest, say, opts)
             return _finish(plan, cache.artifact(plan.digest), True, manifest, suite, start)
         try:
             manifest, suite = _build(plan, opts, cache, say)
@@ -184,34 +197,40 @@ def _build(
     plan: BuildPlan, opts: BuildOptions, cache: Cache, say: Say
 ) -> tuple[dict[str, Any], SuiteResult | None]:
     check_tools(plan)
-    ensure_all(plan.deps, plan.target, opts.jobs, opts.ccache, say)
-    work = cache.fresh_work(plan.digest)
-    stage = work / "stage"
-    stage.mkdir()
-    log = StepLog(stage / "logs" / "build.log")
-    log.note(f"pjbuild {__version__} build of {plan.target.name}, inputs digest {plan.digest}")
-    say(f"extracting {plan.source.path.name}")
-    t0 = time.monotonic()
-    src = extract(plan.source.path, work / "src", plan.source.sha256)
-    log.durations["extract"] = round(time.monotonic() - t0, 3)
-    epoch = source_date_epoch(src)  # before patching: the archive's own times
-    apply_patches(plan.source.version, src, log, say)
-    (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
-    (stage / "config_site.h").write_text(plan.header)
-    engine = engine_for(plan, log, opts.ccache, epoch)
-    checked = checks_configure(plan.target)
-    if checked:
-        say("configure: " + " ".join(plan.configure_args))
-    engine.configure(plan, src)
-    macros = configured_macros(src) if checked else {}
-    if checked:
-        check_configured(plan, macros.get(OS_AUTO, {}))
-        check_configured_features(plan, src)
-    say(f"build ({engine.name}, {opts.jobs} jobs)")
-    engine.build(plan, src, opts.jobs)
-    say("install")
-    engine.install(plan, src, stage / "prefix")
-    collect_test_tree(src, stage / "tests", plan.catalog)
+    # the compile phase (dependencies, configure, make, install): one at a time where the
+    # caller shares the CPUs (the matrix), while other builds run their tests
+    with opts.compile_gate():
+        ensure_all(plan.deps, plan.target, opts.jobs, opts.ccache, say)
+        work = cache.fresh_work(plan.digest)
+        stage = work / "stage"
+        stage.mkdir()
+        log = StepLog(stage / "logs" / "build.log")
+        log.note(f"pjbuild {__version__} build of {plan.target.name}, inputs digest {plan.digest}")
+        say(f"extracting {plan.source.path.name}")
+        t0 = time.monotonic()
+        src = extract(plan.source.path, work / "src", plan.source.sha256)
+        log.durations["extract"] = round(time.monotonic() - t0, 3)
+        epoch = source_date_epoch(src)  # before patching: the archive's own times
+        apply_patches(plan.source.version, src, log, say)
+        (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
+        (stage / "config_site.h").write_text(plan.header)
+        engine = engine_for(plan, log, opts.ccache, epoch)
+        checked = checks_configure(plan.target)
+        if checked:
+            say("configure: " + " ".join(plan.configure_args))
+        engine.configure(plan, src)
+        macros = configured_macros(src) if checked else {}
+        if checked:
+            check_configured(plan, macros.get(OS_AUTO, {}))
+            check_configured_features(plan, src)
+        say(f"build ({engine.name}, {opts.jobs} jobs)")
+        expected = _expected_objects(plan.target.name)
+        with watching(src, plan.target.name, expected, opts.progress):
+            engine.build(plan, src, opts.jobs)
+        objects = count_objects(src)
+        say("install")
+        engine.install(plan, src, stage / "prefix")
+        collect_test_tree(src, stage / "tests", plan.catalog)
     abi = check_glibc(stage, plan.target.glibc) if plan.target.glibc else None
 
     verified, binaries = _verify(plan, stage, work, say)
@@ -230,7 +249,7 @@ def _build(
     check(plan, verified)
     found = check_components(plan, verified) if verified.ran else None
 
-    suite, calls = _run_tests(plan, stage, work / "testrun", say)
+    suite, calls = run_tests(plan, stage, work / "testrun", say, opts)
     if suite is not None:
         tls["on_target_test"] = _tls_test_state(suite)
     features = _features(plan, verified.config)
@@ -249,6 +268,7 @@ def _build(
     if macros:  # what configure decided (its generated headers' macros; None: left undefined)
         manifest["configure"] = macros
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
+    manifest["objects"] = objects  # what make compiled: the next build's progress bar
     manifest["deps"] = [d.summary() for d in plan.deps]
     if abi is not None:
         manifest["glibc"] = abi
@@ -314,19 +334,83 @@ def _features(plan: BuildPlan, config: dict[str, str]) -> dict[str, dict[str, An
     return out
 
 
-def _run_tests(
-    plan: BuildPlan, stage: Path, run_dir: Path, say: Say
+def _expected_objects(target: str) -> int | None:
+    """The objects the newest earlier build of ``target`` compiled (None: no such build)."""
+    counts = [m["objects"] for m in Cache.default().recent_manifests(target) if m.get("objects")]
+    return int(counts[-1]) if counts else None
+
+
+class _Watch:
+    """A suite's state as a display wants it (pjbuild.core.progress.Testing)."""
+
+    def __init__(self, target: str, progress: Progress) -> None:
+        self.target = target
+        self.progress = progress
+        self.total = 0
+        self.done = 0
+        self.running: list[str] = []
+        self.failed: list[str] = []
+        self.start = time.monotonic()
+        self.lock = threading.Lock()
+
+    def _send(self) -> None:
+        self.progress(
+            Testing(
+                self.target,
+                self.done,
+                self.total,
+                tuple(self.running),
+                tuple(self.failed),
+                time.monotonic() - self.start,
+            )
+        )
+
+    def planned(self, total: int) -> None:
+        with self.lock:
+            self.total = total
+            self._send()
+
+    def started(self, name: str) -> None:
+        with self.lock:
+            self.running.append(name)
+            self._send()
+
+    def ended(self, item: TestResult) -> None:
+        name = f"{item.program}:{item.test}"
+        with self.lock:
+            self.done += 1
+            if name in self.running:
+                self.running.remove(name)
+            if item.status == "failed":
+                self.failed.append(f"{name}: {item.reason}")
+            self._send()
+
+
+def run_tests(
+    plan: BuildPlan, stage: Path, run_dir: Path, say: Say, opts: BuildOptions
 ) -> tuple[SuiteResult | None, list[CallResult]]:
-    """Run the suite on a scratch copy of the artifact's test tree (tests write files), then,
-    when the suite makes calls, a loopback call per codec the build has. The calls are results
-    of the suite too (program "call", test = the codec id)."""
+    """Run the suite on a scratch copy of the artifact's test tree (tests write files) and,
+    when the suite makes calls, a loopback call per codec the build has, at once as the
+    runner allows: ``opts.test_jobs`` (--test-jobs), else the build's share of the cores
+    (``opts.jobs``) times the runner's. The calls are results of the suite too (program
+    "call", test = the codec id)."""
     if plan.tests == "none":
         return None, []
     if run_dir.exists():
         shutil.rmtree(run_dir)
     shutil.copytree(stage / "tests", run_dir, symlinks=True)
     runner = runner_for(plan.target)
-    say(f"running the {plan.tests} test suite ({runner.describe()})")
+    conc = choose(
+        runner, plan.catalog.parallel, opts.test_jobs, ncores=opts.test_cores or opts.jobs
+    )
+    how = (
+        f"{conc.jobs} at once, each in its own network namespace"
+        if conc.jobs > 1
+        else "one at a time"
+    )
+    say(f"running the {plan.tests} test suite ({runner.describe()}; {how})")
+    if conc.why:
+        say(f"note: {conc.why}")
 
     def show(item: TestResult) -> None:
         say(f"  {item.status:7} {item.program} {item.test} {item.duration_s:.1f}s {item.reason}")
@@ -335,6 +419,26 @@ def _run_tests(
         **dict(plan.preset.known_failures),
         **plan.target.known_failures_for_tls(plan.tls.backend),
     }
+    catalog = replace(plan.catalog, known_failures={**plan.catalog.known_failures, **known})
+    calls: dict[str, CallResult] = {}
+
+    def call_test(spec: CallSpec) -> ExtraTest:
+        def run(inside: Runner) -> TestResult:
+            assert isinstance(inside, PrefixRunner)
+            call = run_call(
+                _pjsua(stage / "prefix"),
+                inside,
+                spec,
+                run_dir / "calls",
+                stage / "logs" / "call",
+                retries=plan.catalog.retries,
+            )
+            calls[spec.codec] = call
+            return call_result(call, plan.target, catalog)
+
+        return ExtraTest(CALL_PROGRAM, spec.codec, run)
+
+    specs = codec_calls(plan) if plan.catalog.suites[plan.tests].calls else []
     try:
         suite = run_suite(
             plan.tests,
@@ -346,24 +450,12 @@ def _run_tests(
             show,
             known=known,
             harness=plan.source.version.test_harness,
+            concurrency=conc,
+            durations=recorded_durations(Cache.default().recent_manifests(plan.target.name)),
+            more=[call_test(spec) for spec in specs],
+            watch=_Watch(plan.target.name, opts.progress),
         )
-        calls: list[CallResult] = []
-        if plan.catalog.suites[plan.tests].calls:
-            catalog = replace(plan.catalog, known_failures={**plan.catalog.known_failures, **known})
-            for spec in codec_calls(plan):
-                call = run_call(
-                    _pjsua(stage / "prefix"),
-                    runner,
-                    spec,
-                    run_dir / "calls",
-                    stage / "logs" / "call",
-                    retries=plan.catalog.retries,
-                )
-                calls.append(call)
-                item = call_result(call, plan.target, catalog)
-                suite.results.append(item)
-                show(item)
-        return suite, calls
+        return suite, [calls[spec.codec] for spec in specs]
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -468,20 +560,26 @@ def _raise_on_failures(suite: SuiteResult, logs: Path, kept: Path) -> None:
 
 
 def _suite_for_hit(
-    plan: BuildPlan, cache: Cache, manifest: dict[str, Any], say: Say
+    plan: BuildPlan, cache: Cache, manifest: dict[str, Any], say: Say, opts: BuildOptions
 ) -> SuiteResult | None:
     """A cache hit reuses passing results of the same suite, else runs it on the artifact."""
     if plan.tests == "none":
         return None
     recorded = manifest.get("tests", {}).get(plan.tests)
     if recorded and recorded.get("failed") == 0:
-        suite = SuiteResult(plan.tests, recorded["runner"], notes=recorded.get("notes", []))
+        suite = SuiteResult(
+            plan.tests,
+            recorded["runner"],
+            notes=recorded.get("notes", []),
+            concurrency=Concurrency(**recorded.get("concurrency", {})),
+            wall_s=recorded.get("wall_s", 0.0),
+        )
         suite.results = [TestResult(**r) for r in recorded["results"]]
         return suite
     artifact = cache.artifact(plan.digest)
     work = cache.fresh_work(plan.digest)
     try:
-        ran, _ = _run_tests(plan, artifact, work / "testrun", say)
+        ran, _ = run_tests(plan, artifact, work / "testrun", say, opts)
         assert ran is not None
         suite = ran
         manifest.setdefault("tests", {})[plan.tests] = suite.to_json()
@@ -494,4 +592,4 @@ def _suite_for_hit(
     return suite
 
 
-__all__ = ["BuildOptions", "BuildOutcome", "run_build"]
+__all__ = ["BuildOptions", "BuildOutcome", "run_build", "run_tests"]

@@ -55,11 +55,25 @@ def rebuild(p: argparse.ArgumentParser) -> None:
 def building(
     p: argparse.ArgumentParser, jobs_help: str | None = None, json_help: str = LAST_LINE_JSON
 ) -> None:
-    """What a command that builds takes besides the inputs: --jobs, --force, --no-ccache,
-    --json (build, wheel, matrix)."""
+    """What a command that builds takes besides the inputs: --jobs, --test-jobs, --force,
+    --no-ccache, --json (build, wheel, matrix)."""
     jobs(p, jobs_help)
+    p.add_argument(
+        "--test-jobs",
+        type=int,
+        default=None,
+        help="test processes at once, each in its own loopback-only network namespace; 1: one "
+        "at a time (default: --jobs x the runner's share in testsuites.toml [parallel])",
+    )
     rebuild(p)
     json_output(p, json_help)
+
+
+def quiet(p: argparse.ArgumentParser) -> None:
+    """--quiet: no progress (build, matrix)."""
+    p.add_argument(
+        "--quiet", action="store_true", help="print only the result (and errors): no progress"
+    )
 
 
 def tls(p: argparse.ArgumentParser, default_is: str = "the target's") -> None:
@@ -170,15 +184,20 @@ def dep_prefixes(values: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def check_counts(args: argparse.Namespace) -> None:
-    """--jobs and --parallel are counts of one or more (make -j0 is not a build)."""
-    for flag in ("jobs", "parallel"):
+    """--jobs, --test-jobs and --parallel are counts of one or more (make -j0 is not a
+    build)."""
+    defaults = {
+        "jobs": "the number of CPUs",
+        "test_jobs": "from --jobs and the runner",
+        "parallel": "--jobs",
+    }
+    for flag, default in defaults.items():
         value = getattr(args, flag, None)
+        name = "--" + flag.replace("_", "-")
         if value is not None and value < 1:
             raise ConfigError(
-                f"--{flag} {value}: must be 1 or more",
-                hint=f"--{flag} N with N >= 1 (default: "
-                + ("the number of CPUs" if flag == "jobs" else "--jobs")
-                + ")",
+                f"{name} {value}: must be 1 or more",
+                hint=f"{name} N with N >= 1 (default: {default})",
             )
 
 

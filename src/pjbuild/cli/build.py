@@ -7,7 +7,8 @@ import json
 from typing import TYPE_CHECKING
 
 from pjbuild.cli import args as shared
-from pjbuild.cli.output import line, say
+from pjbuild.cli import live
+from pjbuild.cli.output import line, out
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -17,6 +18,7 @@ def add(sub: Subcommands) -> None:
     p = sub.add_parser("build", help="build, verify on the target, test and publish")
     shared.build_inputs(p)
     shared.building(p)
+    shared.quiet(p)
     shared.data_dirs(p)
     p.set_defaults(run=run)
 
@@ -25,20 +27,33 @@ def run(args: argparse.Namespace) -> int:
     from pjbuild.build.run import BuildOptions, run_build
     from pjbuild.plan import make_plan
 
-    plan = make_plan(shared.request(args))
-    say(
-        f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend} "
-        f"({plan.tls.provider}), inputs digest {plan.digest}"
-    )
-    for dep in plan.deps:
-        say(f"dependency {dep.name}: {dep.package or dep.recipe.version} ({dep.provider})")
-    outcome = run_build(
-        plan, BuildOptions(jobs=args.jobs, force=args.force, ccache=not args.no_ccache), say
-    )
+    with live.display(json=args.json, quiet=args.quiet) as shown:
+        plan = make_plan(shared.request(args))
+        shown.say(
+            f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend} "
+            f"({plan.tls.provider}), inputs digest {plan.digest}"
+        )
+        for dep in plan.deps:
+            shown.say(
+                f"dependency {dep.name}: {dep.package or dep.recipe.version} ({dep.provider})"
+            )
+        outcome = run_build(
+            plan,
+            BuildOptions(
+                jobs=args.jobs,
+                force=args.force,
+                ccache=not args.no_ccache,
+                test_jobs=args.test_jobs,
+                progress=shown.progress,
+            ),
+            shown.say,
+        )
     summary = outcome.summary()
     if args.json:
         print(json.dumps(summary, sort_keys=True))
         return 0
+    if shown.mode == "terminal" and outcome.suite is not None:
+        out.print(live.summary_table(outcome.suite))
     t = summary["tests"]
     tls = summary["tls"]
     features = "".join(

@@ -113,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
         f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend}, "
         f"python API {api}, inputs digest {plan.digest}"
     )
-    opts = BuildOptions(jobs=args.jobs, force=args.force, ccache=not args.no_ccache)
+    opts = BuildOptions(
+        jobs=args.jobs, force=args.force, ccache=not args.no_ccache, test_jobs=args.test_jobs
+    )
     outcome = run_build(plan, opts, say)
     say(f"artifact: {outcome.artifact} ({'cache hit' if outcome.cache_hit else 'built'})")
     result = build_wheel(

@@ -59,6 +59,24 @@ UNITTEST = Harness("unittest", description="pjlib's unit-test framework")
 
 
 @dataclass(frozen=True)
+class Parallel:
+    """How a suite's tests run at once ([parallel]): per runner kind, test processes per core
+    (``per_core``) or one at a time and why (``sequential``); tests that run alone and why
+    (``exclusive``); seconds a test takes natively where no earlier run recorded it
+    (``estimates``, "program:test" or "program:*"; else ``default_estimate``)."""
+
+    per_core: dict[str, float] = field(default_factory=dict)
+    sequential: dict[str, str] = field(default_factory=dict)
+    exclusive: dict[str, str] = field(default_factory=dict)
+    estimates: dict[str, float] = field(default_factory=dict)
+    default_estimate: float = 1.0
+
+    def estimate(self, program: str, test: str) -> float:
+        found = self.estimates.get(f"{program}:{test}", self.estimates.get(f"{program}:*"))
+        return self.default_estimate if found is None else found
+
+
+@dataclass(frozen=True)
 class TestCatalog:
     programs: dict[str, Program]
     suites: dict[str, Suite]
@@ -66,6 +84,7 @@ class TestCatalog:
     known_failures: dict[str, str]
     retries: int = 1
     harnesses: dict[str, Harness] = field(default_factory=lambda: {"unittest": UNITTEST})
+    parallel: Parallel = field(default_factory=lambda: Parallel())
     __test__ = False
 
     def timeout(self, program: str, test: str) -> float:
@@ -113,6 +132,16 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
             names=body.pairs("names"),
         )
     timeouts = top.sub("timeouts", {})
+    par = top.sub("parallel", {})
+    per_core = par.sub("per_core", {})
+    estimates = par.sub("estimates", {})
+    parallel = Parallel(
+        per_core={k: per_core.number(k, 1.0) for k in per_core.data},
+        sequential=dict(par.pairs("sequential")),
+        exclusive=dict(par.pairs("exclusive")),
+        estimates={k: estimates.number(k, 1.0) for k in estimates.data},
+        default_estimate=par.number("default_estimate", 1.0),
+    )
     return TestCatalog(
         programs=programs,
         suites=suites,
@@ -120,6 +149,7 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
         known_failures=dict(top.pairs("known_failures")),
         retries=int(top.number("retries", 1)),
         harnesses=harnesses,
+        parallel=parallel,
     )
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pjbuild.inputs.targets import Target
 from pjbuild.inputs.testsuites import Harness, Program, Suite, TestCatalog
+from pjbuild.ontarget.parallel import Concurrency
 from pjbuild.ontarget.runners import Completed, Runner
+from pjbuild.ontarget.schedule import Job, run_jobs
 
 # "[ 3/10] pool_test                        [OK] [0.001s]", "... (arg: loop-dgram)  [Err: -1] [...]"
 _RESULT = re.compile(
@@ -49,6 +53,8 @@ class SuiteResult:
     runner: str
     results: list[TestResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    concurrency: Concurrency = field(default_factory=Concurrency)
+    wall_s: float = 0.0  # the suite's tests, start to end
     __test__ = False
 
     def count(self, status: str) -> int:
@@ -66,7 +72,13 @@ class SuiteResult:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.summary(), "notes": self.notes, "results": [asdict(r) for r in self.results]}
+        return {
+            **self.summary(),
+            "concurrency": self.concurrency.to_json(),
+            "wall_s": self.wall_s,
+            "notes": self.notes,
+            "results": [asdict(r) for r in self.results],
+        }
 
 
 def parse_results(output: str) -> list[dict[str, Any]]:
@@ -157,6 +169,36 @@ def collect_test_tree(src: Path, dest: Path, catalog: TestCatalog) -> list[str]:
 ProgressFn = Callable[[TestResult], None]
 
 
+class SuiteWatch(Protocol):
+    """What a display is told while a suite runs."""
+
+    def planned(self, total: int) -> None: ...
+
+    def started(self, name: str) -> None: ...
+
+    def ended(self, item: TestResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExtraTest:
+    """A result of the suite that is not a test program's (a loopback call): run with the
+    runner it is given (isolated like the others when tests run at once)."""
+
+    program: str
+    test: str
+    run: Callable[[Runner], TestResult]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    program: str
+    test: str
+    run: Callable[[Runner], TestResult]
+
+
+_Planned = TestResult | _Pending
+
+
 def run_suite(
     suite_name: str,
     tree: TestTree,
@@ -167,32 +209,110 @@ def run_suite(
     progress: ProgressFn | None = None,
     known: dict[str, str] | None = None,
     harness: str = "unittest",
+    *,
+    concurrency: Concurrency | None = None,
+    durations: Mapping[str, float] | None = None,
+    more: Sequence[ExtraTest] = (),
+    watch: SuiteWatch | None = None,
 ) -> SuiteResult:
     """Run a suite; `known` adds known failures (e.g. the preset's) to the target's and data's;
-    `harness` is how the tree's test programs select a test (conandata `test_harness`)."""
+    `harness` is how the tree's test programs select a test (conandata `test_harness`);
+    `more`: results of the suite made otherwise (the calls), run with the tests.
+
+    The test processes run as ``concurrency`` says (default: one at a time), longest first by
+    ``durations`` ("program:test" -> seconds, from earlier runs) or the data's estimates;
+    `watch` is told the count of results to come, each "program:test" as it starts and each
+    result as it ends (a display's), `progress` each result as it ends (the log's). The
+    results are in the suite's order, whatever order the tests ended in."""
     if known:
         catalog = replace(catalog, known_failures={**catalog.known_failures, **known})
-    result = SuiteResult(suite=suite_name, runner=runner.describe())
+    conc = concurrency or Concurrency()
+    result = SuiteResult(suite=suite_name, runner=runner.describe(), concurrency=conc)
     if suite_name == "none":
         return result
     suite = catalog.suites[suite_name]
     log_dir.mkdir(parents=True, exist_ok=True)
+    planned: list[_Planned]
     if catalog.harnesses[harness].env:
         result.notes.append(f"test harness: {harness} ({catalog.harnesses[harness].description})")
-        _run_by_env(
-            suite,
-            catalog.harnesses[harness],
-            tree,
-            runner,
-            target,
-            catalog,
-            log_dir,
-            result,
-            progress,
+        planned = _plan_by_env(
+            suite, catalog.harnesses[harness], tree, target, catalog, log_dir, result, progress
         )
-        return result
+    else:
+        planned = _plan_listed(suite, tree, runner, target, catalog, log_dir, result, progress)
+    planned += [_Pending(x.program, x.test, x.run) for x in more]
+    if conc.why:
+        result.notes.append(conc.why)
+    if watch:
+        watch.planned(len(planned))
+        for item in planned:
+            if isinstance(item, TestResult):
+                watch.ended(item)
+    _run_planned(planned, runner, catalog, conc, durations or {}, result, progress, watch)
+    return result
+
+
+def _run_planned(
+    planned: list[_Planned],
+    runner: Runner,
+    catalog: TestCatalog,
+    conc: Concurrency,
+    durations: Mapping[str, float],
+    result: SuiteResult,
+    progress: ProgressFn | None,
+    watch: SuiteWatch | None,
+) -> None:
+    factor = float(getattr(runner, "timeout_factor", 1.0))
+    pending = [p for p in planned if isinstance(p, _Pending)]
+
+    def job(p: _Pending) -> Job[TestResult]:
+        key = f"{p.program}:{p.test}"
+
+        def run() -> TestResult:
+            with conc.enter(runner) as inside:
+                return p.run(inside)
+
+        estimate = durations.get(key) or catalog.parallel.estimate(p.program, p.test) * factor
+        return Job(key, run, estimate, key in catalog.parallel.exclusive)
+
+    def finished(_: Job[TestResult], item: TestResult) -> None:
+        if progress:
+            progress(item)
+        if watch:
+            watch.ended(item)
+
+    begin = time.monotonic()
+    done = run_jobs(
+        [job(p) for p in pending],
+        conc.jobs,
+        started=(lambda j: watch.started(j.name)) if watch else None,
+        finished=finished,
+    )
+    result.wall_s = round(time.monotonic() - begin, 3)
+    by_pending = iter(done)
+    result.results = [next(by_pending) if isinstance(p, _Pending) else p for p in planned]
+
+
+def _plan_listed(
+    suite: Suite,
+    tree: TestTree,
+    runner: Runner,
+    target: Target,
+    catalog: TestCatalog,
+    log_dir: Path,
+    result: SuiteResult,
+    progress: ProgressFn | None,
+) -> list[_Planned]:
+    """The suite's tests of programs that list them (``--list``): one process per test."""
+    planned: list[_Planned] = []
+
+    def now(item: TestResult) -> None:
+        planned.append(item)
+        if progress:
+            progress(item)
+
     wanted = dict(suite.tests)
-    for program, exe in _built_programs(suite, catalog, tree, result, progress):
+    for program, exe in _built_programs(suite, catalog, tree, result, now):
         listing = runner.run([str(exe), "--list"], tree.cwd(program), 60)
         groups = parse_list(listing.output)
         if not groups and listing.returncode == 0 and not suite.all:
@@ -210,33 +330,37 @@ def run_suite(
             }
         if not groups:
             (log_dir / f"{program.name}.list.log").write_text(listing.output)
-            _add(
-                result,
-                progress,
-                TestResult(
-                    program.name,
-                    "--list",
-                    "failed",
-                    reason=_failure_reason(listing) + ": no test list (see log)",
-                ),
-            )
+            reason = _failure_reason(listing) + ": no test list (see log)"
+            now(TestResult(program.name, "--list", "failed", reason=reason))
             continue
         group_of = {t: g for g, tests in groups.items() for t in tests}
         selected = list(group_of) if suite.all else list(wanted.get(program.name, ()))
         for test in selected:
             if test not in group_of:
-                _add(
-                    result,
-                    progress,
+                now(
                     TestResult(
                         program.name, test, "skipped", reason="not built in this configuration"
-                    ),
+                    )
                 )
                 continue
             argv = [str(exe), "--ci-mode", *program.args_for_group(group_of[test]), test]
-            item = _run_one(program, test, argv, tree, runner, target, catalog, log_dir)
-            _add(result, progress, item)
-    return result
+            planned.append(
+                _Pending(
+                    program.name,
+                    test,
+                    functools.partial(
+                        _run_one,
+                        program,
+                        test,
+                        argv,
+                        tree,
+                        target=target,
+                        catalog=catalog,
+                        log_dir=log_dir,
+                    ),
+                )
+            )
+    return planned
 
 
 def _built_programs(
@@ -244,10 +368,10 @@ def _built_programs(
     catalog: TestCatalog,
     tree: TestTree,
     result: SuiteResult,
-    progress: ProgressFn | None,
+    now: ProgressFn,
 ) -> Iterator[tuple[Program, Path]]:
     """The suite's programs that the configuration built, with their paths; the tests of one
-    it did not build are reported skipped."""
+    it did not build are reported skipped (``now``)."""
     wanted = dict(suite.tests)
     for program in catalog.programs.values():
         if not suite.all and program.name not in wanted:
@@ -258,45 +382,48 @@ def _built_programs(
             continue
         result.notes.append(f"{program.name}: not built in this configuration")
         for test in wanted.get(program.name, ()):
-            _add(
-                result,
-                progress,
-                TestResult(program.name, test, "skipped", reason="program not built"),
-            )
+            now(TestResult(program.name, test, "skipped", reason="program not built"))
 
 
-def _run_by_env(
+def _plan_by_env(
     suite: Suite,
     harness: Harness,
     tree: TestTree,
-    runner: Runner,
     target: Target,
     catalog: TestCatalog,
     log_dir: Path,
     result: SuiteResult,
     progress: ProgressFn | None,
-) -> None:
+) -> list[_Planned]:
     """Programs that cannot list tests: each suite test in a process of its own, named by the
     harness's environment variable (a `full` suite runs each program whole)."""
+    planned: list[_Planned] = []
+
+    def now(item: TestResult) -> None:
+        planned.append(item)
+        if progress:
+            progress(item)
+
     wanted = dict(suite.tests)
-    for program, exe in _built_programs(suite, catalog, tree, result, progress):
+    for program, exe in _built_programs(suite, catalog, tree, result, now):
         argv = [str(exe), *harness.args_for(program.name)]
         for test in ["*"] if suite.all else wanted.get(program.name, ()):
             env = {} if test == "*" else {harness.env: harness.name_for(program.name, test)}
-            item = _run_one(
+            run = functools.partial(
+                _run_one,
                 program,
                 test,
                 argv,
                 tree,
-                runner,
-                target,
-                catalog,
-                log_dir,
+                target=target,
+                catalog=catalog,
+                log_dir=log_dir,
                 env=env,
                 parse=parse_do_test,
                 absent_is_skip=test != "*",
             )
-            _add(result, progress, item)
+            planned.append(_Pending(program.name, test, run))
+    return planned
 
 
 def flaky_reason(first_reason: str, retry: int) -> str:
@@ -310,10 +437,10 @@ def _run_one(
     argv: list[str],
     tree: TestTree,
     runner: Runner,
+    *,
     target: Target,
     catalog: TestCatalog,
     log_dir: Path,
-    *,
     env: dict[str, str] | None = None,
     parse: Callable[[str], list[dict[str, Any]]] = parse_results,
     absent_is_skip: bool = False,
@@ -343,12 +470,6 @@ def _run_one(
         first = first or item
     assert first is not None
     return first
-
-
-def _add(result: SuiteResult, progress: ProgressFn | None, item: TestResult) -> None:
-    result.results.append(item)
-    if progress:
-        progress(item)
 
 
 def _failure_reason(done: Completed) -> str:

@@ -25,6 +25,9 @@ from tests.unit.cli.conftest import pjbuild
         (["--target", "linux-mips", "--feature", "srtpp"], 2, "did you mean 'srtp'"),
         # issue 18: make -j0, and prefixes that would be looked up in the work folder
         (["--target", "host", "--jobs", "0"], 2, "--jobs 0: must be 1 or more"),
+        # issue 21: test processes at once
+        (["--target", "host", "--test-jobs", "0"], 2, "--test-jobs 0: must be 1 or more"),
+        (["--target", "host", "--test-jobs", "-3"], 2, "--test-jobs -3: must be 1 or more"),
         (["--target", "host", "--dep-prefix", "openssl=/nonexistent/ssl"], 2, "no such folder"),
         (["--target", "host", "--dep-prefix", "openssl=no/such"], 2, "not an absolute path"),
         (["--target", "linux-mips", "--tls", "gnutls"], 2, "cannot work on linux-mips"),
