@@ -27,6 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from pjbuild.cli import output
 from pjbuild.core.progress import Compiling, Event, Testing
@@ -137,7 +138,8 @@ class Display:
                 self._failed.add(failure)
                 if self._bars is not None:
                     self._bars.console.print(
-                        f"[bold red]failed[/] {e.target} {failure}", highlight=False
+                        Text.assemble(("failed", "bold red"), f" {e.target} {failure}"),
+                        highlight=False,
                     )
         if self._bars is None:
             return  # plain: the progress lines already say each result
@@ -167,12 +169,11 @@ def summary_table(suite: SuiteResult, slowest: int = 5) -> Table:
         f"{suite.wall_s:.1f}",
     )
     ranked = sorted(suite.results, key=lambda r: -r.duration_s)[:slowest]
-    table.caption = "slowest: " + ", ".join(
-        f"{r.program}:{r.test} {r.duration_s:.1f} s" for r in ranked
-    )
+    caption = "slowest: " + ", ".join(f"{r.program}:{r.test} {r.duration_s:.1f} s" for r in ranked)
     for r in suite.results:
         if r.status == "failed":
-            table.caption += f"\nFAILED {r.program}:{r.test}: {r.reason}"
+            caption += f"\nFAILED {r.program}:{r.test}: {r.reason}"
+    table.caption = Text(caption)  # as written: no markup, no emoji codes (":x:")
     table.caption_justify = "left"
     return table
 

@@ -31,6 +31,7 @@ class Testing:
     running: tuple[str, ...]
     failed: tuple[str, ...]
     elapsed_s: float
+    __test__ = False  # not a pytest class
 
 
 Event = Compiling | Testing

@@ -199,6 +199,39 @@ class _Pending:
 _Planned = TestResult | _Pending
 
 
+class _Plan:
+    """A suite's results in its order: those known at once (skipped: reported now) and the
+    test processes to run (later, by the scheduler)."""
+
+    def __init__(
+        self, target: Target, catalog: TestCatalog, log_dir: Path, progress: ProgressFn | None
+    ) -> None:
+        self.items: list[_Planned] = []
+        self._target, self._catalog, self._log_dir = target, catalog, log_dir
+        self._progress = progress
+
+    def now(self, item: TestResult) -> None:
+        self.items.append(item)
+        if self._progress:
+            self._progress(item)
+
+    def later(
+        self, program: Program, test: str, argv: list[str], tree: TestTree, **how: Any
+    ) -> None:
+        run = functools.partial(
+            _run_one,
+            program,
+            test,
+            argv,
+            tree,
+            target=self._target,
+            catalog=self._catalog,
+            log_dir=self._log_dir,
+            **how,
+        )
+        self.items.append(_Pending(program.name, test, run))
+
+
 def run_suite(
     suite_name: str,
     tree: TestTree,
@@ -304,13 +337,8 @@ def _plan_listed(
     progress: ProgressFn | None,
 ) -> list[_Planned]:
     """The suite's tests of programs that list them (``--list``): one process per test."""
-    planned: list[_Planned] = []
-
-    def now(item: TestResult) -> None:
-        planned.append(item)
-        if progress:
-            progress(item)
-
+    plan = _Plan(target, catalog, log_dir, progress)
+    now = plan.now
     wanted = dict(suite.tests)
     for program, exe in _built_programs(suite, catalog, tree, result, now):
         listing = runner.run([str(exe), "--list"], tree.cwd(program), 60)
@@ -344,23 +372,8 @@ def _plan_listed(
                 )
                 continue
             argv = [str(exe), "--ci-mode", *program.args_for_group(group_of[test]), test]
-            planned.append(
-                _Pending(
-                    program.name,
-                    test,
-                    functools.partial(
-                        _run_one,
-                        program,
-                        test,
-                        argv,
-                        tree,
-                        target=target,
-                        catalog=catalog,
-                        log_dir=log_dir,
-                    ),
-                )
-            )
-    return planned
+            plan.later(program, test, argv, tree)
+    return plan.items
 
 
 def _built_programs(
@@ -397,33 +410,16 @@ def _plan_by_env(
 ) -> list[_Planned]:
     """Programs that cannot list tests: each suite test in a process of its own, named by the
     harness's environment variable (a `full` suite runs each program whole)."""
-    planned: list[_Planned] = []
-
-    def now(item: TestResult) -> None:
-        planned.append(item)
-        if progress:
-            progress(item)
-
+    plan = _Plan(target, catalog, log_dir, progress)
     wanted = dict(suite.tests)
-    for program, exe in _built_programs(suite, catalog, tree, result, now):
+    for program, exe in _built_programs(suite, catalog, tree, result, plan.now):
         argv = [str(exe), *harness.args_for(program.name)]
         for test in ["*"] if suite.all else wanted.get(program.name, ()):
             env = {} if test == "*" else {harness.env: harness.name_for(program.name, test)}
-            run = functools.partial(
-                _run_one,
-                program,
-                test,
-                argv,
-                tree,
-                target=target,
-                catalog=catalog,
-                log_dir=log_dir,
-                env=env,
-                parse=parse_do_test,
-                absent_is_skip=test != "*",
+            plan.later(
+                program, test, argv, tree, env=env, parse=parse_do_test, absent_is_skip=test != "*"
             )
-            planned.append(_Pending(program.name, test, run))
-    return planned
+    return plan.items
 
 
 def flaky_reason(first_reason: str, retry: int) -> str:
