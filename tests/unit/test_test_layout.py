@@ -21,6 +21,8 @@ EXEMPT = {
     "through the CLI (cli/test_cli.py, test_bad_input_one_line_error)",
     "core/steplog.py": "the build log every step writes through: core/test_procs.py "
     "(test_sigterm_stops_the_running_step) and build/test_patches.py run steps with it",
+    "core/progress.py": "the progress events (data only): sent by build/objects.py "
+    "(build/test_objects.py) and drawn by cli/live.py (cli/test_live.py)",
     "core/tomlload.py": "Table and load_toml are exercised by core/test_schema.py (a wrong value "
     "is one ConfigError) and inputs/test_targets.py (broken TOML, wrong types)",
     "engines/__init__.py": "the Engine Protocol and engine_for; required_tools is checked in "

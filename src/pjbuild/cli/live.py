@@ -26,7 +26,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from pjbuild.cli import output
@@ -34,7 +34,8 @@ from pjbuild.core.progress import Compiling, Event, Testing
 from pjbuild.ontarget.testsuites import SuiteResult
 
 MODES = ("terminal", "plain", "quiet")
-RUNNING_SHOWN = 4  # tests named on the tests bar; more are "+N"
+RUNNING_SHOWN = 3  # tests named on the tests bar; more are "+N"
+NOTE_WIDTH = 60  # columns of the tests bar's note (the failures, the running tests), at most
 
 
 def mode_for(*, json: bool, quiet: bool) -> str:
@@ -60,15 +61,19 @@ class Display:
 
     def __enter__(self) -> Display:
         if self.mode == "terminal":
+            # one line per bar: the note (running tests) is cut at NOTE_WIDTH, nothing wraps
             self._bars = Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", table_column=Column(no_wrap=True)),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[unit]}"),
                 TimeElapsedColumn(),
                 TextColumn("left"),
                 TimeRemainingColumn(),
-                TextColumn("{task.fields[note]}"),
+                TextColumn(
+                    "{task.fields[note]}",
+                    table_column=Column(no_wrap=True, overflow="ellipsis", max_width=NOTE_WIDTH),
+                ),
                 console=output.err,
                 transient=False,
                 refresh_per_second=4,

@@ -23,6 +23,8 @@ def _events() -> list[Compiling | Testing]:
         Testing("linux-armhf", 1, 6, ("pjlib-test:timer_test", "call:GSM/8000"), (), 1.0),
         Testing("linux-armhf", 3, 6, ("pjlib-test:timer_test",), ("pjsip-test:x: exit 1",), 2.0),
     ]
+    many = tuple(f"pjlib-test:{n}_ioqueue_test" for n in ("udp", "tcp", "ssl", "a", "b", "c"))
+    testing.append(Testing("linux-armhf", 4, 6, many, ("pjsip-test:x: exit 1",), 3.0))
     return [*compiling, *testing]
 
 
@@ -48,17 +50,22 @@ def test_quiet_shows_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr() == ("", "")
 
 
-def test_a_terminal_gets_bars_running_tests_and_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("width", [200, 160])
+def test_a_terminal_gets_bars_running_tests_and_failures(
+    monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """At any width the bars stay one line each (found in tmux: with eight tests running,
+    the names pushed the line past 200 columns and rich wrapped the bar's label)."""
     screen = io.StringIO()
-    monkeypatch.setattr(output, "err", Console(file=screen, force_terminal=True, width=160))
+    monkeypatch.setattr(output, "err", Console(file=screen, force_terminal=True, width=width))
     with live.Display("terminal") as shown:
         for event in _events():
             shown.progress(event)
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
     assert "\x1b" in screen.getvalue()  # a terminal: escape codes
     assert re.search(r"linux-armhf compiling .*40/40\s+objects", text), text
-    assert re.search(r"linux-armhf tests .*3/6\s+results", text), text
-    assert "running: pjlib-test:timer_test" in text and "1 failed" in text
+    assert re.search(r"linux-armhf tests .*4/6\s+results", text), text
+    assert "1 failed; running: pjlib-test:udp_ioqueue_test" in text
     assert "failed linux-armhf pjsip-test:x: exit 1" in text
 
 

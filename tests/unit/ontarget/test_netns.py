@@ -1,0 +1,79 @@
+"""pjbuild.ontarget.netns: loopback-only network namespaces made for real (as root, or in a
+user namespace); the kernel refusing them means one test at a time, with one line saying why."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pjbuild.ontarget import netns
+
+SRC = Path(__file__).resolve().parents[3] / "src"
+
+
+def test_a_namespace_has_only_loopback_and_its_own_ports() -> None:
+    """Two namespaces bind the same fixed port at once; neither reaches another address."""
+    probe = (
+        "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', 5060)); s.listen();"
+        "print([n for _, n in socket.if_nameindex()]);"
+        "u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "try:\n u.connect(('192.0.2.1', 9)); print('routed')\n"
+        "except OSError: print('no route')\n"
+        "sys.stdin.read()"
+    )
+    a, b = netns.Namespace(), netns.Namespace()
+    procs = []
+    try:
+        for ns in (a, b):
+            procs.append(
+                subprocess.Popen(
+                    [*ns.prefix, sys.executable, "-c", probe],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        outs = [p.communicate("", timeout=30)[0].split("\n") for p in procs]
+    finally:
+        a.close()
+        b.close()
+    for out in outs:
+        assert out[:2] == ["['lo']", "no route"], out
+
+
+def test_refused_namespaces_mean_one_test_at_a_time_and_say_why(tmp_path: Path) -> None:
+    """The kernel refuses new network namespaces (max_net_namespaces = 0, set in a user
+    namespace made for this test): one test at a time, one line saying why and how to allow
+    them."""
+    script = (
+        "from pjbuild.ontarget.parallel import choose\n"
+        "from pjbuild.ontarget.runners import PrefixRunner\n"
+        "from pjbuild.inputs.testsuites import load_catalog\n"
+        "c = choose(PrefixRunner('native', (), ()), load_catalog().parallel, 4)\n"
+        "print(c.jobs, c.isolation); print(c.why)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC), "PJBUILD_HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [
+            shutil.which("unshare") or "unshare",
+            "--user",
+            "--map-root-user",
+            "sh",
+            "-c",
+            'echo 0 > /proc/sys/user/max_net_namespaces && exec "$0" -c "$1"',
+            sys.executable,
+            script,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    first, why = proc.stdout.splitlines()
+    assert first == "1 none"
+    assert "network namespaces are not available here" in why
+    assert "unprivileged_userns_clone" in why and why.endswith("tests ran one at a time")
