@@ -100,3 +100,31 @@ def test_build_elsewhere_is_refused_before_anything_runs(home: Path) -> None:
     assert not (home / "artifacts").exists() or not any((home / "artifacts").iterdir())
     entry = build_one(load_targets()["windows-msvc-x64"], Request(), BuildOptions(jobs=1), print)
     assert entry.status == "elsewhere" and "Windows only" in entry.error
+
+
+def test_the_bar_total_comes_from_the_same_inputs_else_the_same_preset(tmp_path: Path) -> None:
+    import json
+    import os
+    import time
+
+    from pjbuild.build.cache import Cache
+    from pjbuild.build.run import _expected_objects
+
+    plan = make_plan(Request(target="linux-x86_64", tls="openssl", fetch=False))
+    cache = Cache(tmp_path)
+
+    def manifest(digest: str, objects: int, preset: str, age: float) -> None:
+        folder = cache.artifact(digest)
+        folder.mkdir(parents=True)
+        data = {"inputs_digest": digest, "target": "linux-x86_64", "preset": preset}
+        (folder / "manifest.json").write_text(json.dumps({**data, "objects": objects}))
+        os.utime(folder / "manifest.json", (time.time() - age, time.time() - age))
+
+    assert _expected_objects(cache, plan) is None  # no earlier build: no total
+    manifest("a" * 64, 454, plan.preset.name, 300)
+    manifest("b" * 64, 999, "minimal-size", 10)  # newer, another preset: not its total
+    assert _expected_objects(cache, plan) == 454
+    manifest("c" * 64, 415, plan.preset.name, 100)  # newer, same preset, other options
+    assert _expected_objects(cache, plan) == 415
+    manifest(plan.digest, 467, plan.preset.name, 500)  # the same inputs (a --force rebuild)
+    assert _expected_objects(cache, plan) == 467
