@@ -1,6 +1,7 @@
 """Regenerate the docs' generated tables: the targets table in docs/targets.md from toolchains/,
-the versions table in docs/sources.md from the versions table and the archives in the mirror
-(tests/unit/test_docs.py checks both), and the module map in docs/development.md from the
+the versions table in docs/sources.md from the versions table and the archives in the mirror,
+the cmake engine's option mapping in docs/engines.md from resources/cmake.toml
+(tests/unit/test_docs.py checks them), and the module map in docs/development.md from the
 package's docstrings (checked against the tree)."""
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ import ast
 from pathlib import Path
 
 from pjbuild.cli.targets import TABLE_BEGIN, TABLE_END, targets_markdown
-from pjbuild.inputs import versions
+from pjbuild.inputs import cmake, versions
 from pjbuild.inputs.targets import load_targets
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 TARGETS_PAGE = DOCS / "targets.md"
 SOURCES_PAGE = DOCS / "sources.md"
 DEVELOPMENT_PAGE = DOCS / "development.md"
+ENGINES_PAGE = DOCS / "engines.md"
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "pjbuild"
 MAP_BEGIN = "<!-- module-map:begin -->"
 MAP_END = "<!-- module-map:end -->"
@@ -57,6 +59,12 @@ if __name__ == "__main__":
         )
     )
     print(f"updated {TARGETS_PAGE}")
+    ENGINES_PAGE.write_text(
+        replace_section(
+            ENGINES_PAGE.read_text(), cmake.markdown(), cmake.TABLE_BEGIN, cmake.TABLE_END
+        )
+    )
+    print(f"updated {ENGINES_PAGE}")
     SOURCES_PAGE.write_text(
         replace_section(
             SOURCES_PAGE.read_text(),

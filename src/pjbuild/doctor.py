@@ -196,7 +196,8 @@ def multiarch_setup(packages: list[str], enabled: list[str]) -> list[list[str]]:
 def wheel_requirements(target: Target, proving: Sequence[Distro] = ()) -> list[Requirement]:
     """What `pjbuild wheel` needs: its Python tools, sipp (tests), the target's Python root,
     and the roots of the distributions it is tested on (--test-on)."""
-    from pjbuild.wheel.build import find_tool, repair_spec
+    from pjbuild.core.procs import find_tool
+    from pjbuild.wheel.build import repair_spec
     from pjbuild.wheel.distros import present
     from pjbuild.wheel.pyroot import target_python, wheel_data
 

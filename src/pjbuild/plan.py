@@ -17,7 +17,7 @@ from typing import Any
 from pjbuild import __version__
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError, unknown
-from pjbuild.inputs import msbuild, repro
+from pjbuild.inputs import cmake, msbuild, repro
 from pjbuild.inputs.deps import DepChoice, pkg_config_dirs, providing
 from pjbuild.inputs.deps import resolve as resolve_deps
 from pjbuild.inputs.options import (
@@ -84,6 +84,7 @@ class Request:
     features: tuple[str, ...] = ()  # srtp, opus: external libraries, verified on the target
     dep_prefixes: tuple[tuple[str, str], ...] = ()  # --dep-prefix NAME=PATH
     fetch: bool = True  # False: plan from the pins without fetching (`pjbuild plan --no-fetch`)
+    engine: str | None = None  # None: the target's (pjbuild.engines; --engine)
     toolchains_dirs: tuple[Path, ...] = ()
     presets_dirs: tuple[Path, ...] = ()
 
@@ -109,6 +110,7 @@ class BuildPlan:
     components: tuple[Component, ...] = field(default=(), repr=False)
     digest: str = ""
     request: Request = field(default_factory=Request, repr=False, compare=False)
+    engine: str = "autotools"  # the build engine that runs (pjbuild.engines)
 
     def inputs(self) -> dict[str, Any]:
         """The inputs that change the artifact's bytes (hashed into the digest)."""
@@ -121,6 +123,7 @@ class BuildPlan:
             ],
             "target": {"name": self.target.name, "data": _canon(self.target.raw)},
             "compiler": self.compiler,
+            "engine": self.engine,
             "config_site_h": self.header,
             "configure_args": [_unhome(a) for a in self.configure_args],
             "env": {k: _unhome(v) for k, v in self.env},
@@ -170,8 +173,8 @@ class BuildPlan:
             "deps": [d.summary() for d in self.deps],
             "features": list(self.features),
             "config_site_h": self.header,
-            "engine": self.target.engine,
-            "configure": self.configure_command() if self.target.engine == "autotools" else [],
+            "engine": self.engine,
+            "configure": self.configure_command() if self.engine != "msbuild" else [],
             "commands": self.build_commands(jobs),
             "env": dict(self.env),
             "components": self.components_json(),
@@ -183,6 +186,15 @@ class BuildPlan:
         }
 
     def configure_command(self) -> list[str]:
+        """configure's command line (autotools), or cmake's with the cache entries (cmake:
+        run from the tree, the toolchain file written by the engine)."""
+        if self.engine == cmake.ENGINE:
+            build = cmake.load().build_dir
+            return [
+                "cmake", "-S", ".", "-B", build, "-G", "Ninja",
+                f"--toolchain={build}/{cmake.TOOLCHAIN_FILE}",
+                *(f"-D{e}" for e in self.configure_args),
+            ]  # fmt: skip
         return ["./configure", *self.configure_args]
 
     def msbuild_spec(self) -> msbuild.MSBuildSpec:
@@ -190,8 +202,15 @@ class BuildPlan:
 
     def build_commands(self, jobs: int) -> list[list[str]]:
         """The commands the build engine runs in the source tree (shown by `pjbuild plan`)."""
-        if self.target.engine == "msbuild":
+        if self.engine == "msbuild":
             return [msbuild.command(self.msbuild_spec(), jobs)]
+        if self.engine == cmake.ENGINE:
+            build = cmake.load().build_dir
+            return [
+                self.configure_command(),
+                ["cmake", "--build", build, "--parallel", str(jobs)],
+                ["cmake", "--install", build, "--prefix", "<prefix>"],
+            ]
         return [self.configure_command(), ["make", f"-j{jobs}"], ["make", "install"]]
 
 
@@ -387,6 +406,7 @@ def make_plan(req: Request) -> BuildPlan:
     tests = suite_for(target, req.tests)
     check_suite(tests, catalog)
     data = load_configure_data()
+    engine = choose_engine(target, req.engine)
     compiler = target.compiler_version()
     features = tuple(dict.fromkeys(req.features))
     backend = tls_backend(target, req.tls, data)
@@ -420,13 +440,14 @@ def make_plan(req: Request) -> BuildPlan:
         if lacking:
             raise ConfigError(
                 f"pjproject {version.version} cannot be built for {target.name}: its archive "
-                f"lacks {', '.join(lacking)}, which the {target.engine} build needs",
+                f"lacks {', '.join(lacking)}, which the {engine} build needs",
                 hint="use a complete upstream archive: "
                 + ", ".join(v for v, sv in versions.items() if not sv.lacks(target.requires_tree)),
             )
         source = fetch(version) if req.fetch else pinned(version)
     components = load_components()
-    if (req.fetch or req.source) and source.path.is_file():  # fetched and verified
+    scanned = bool((req.fetch or req.source) and source.path.is_file())
+    if scanned:  # fetched and verified
         present = scan_archive(source.path, source.sha256)
     else:  # --no-fetch: the archive is described by its pin (conandata `removed`), never by
         # a file that merely has the pinned name
@@ -466,7 +487,9 @@ def make_plan(req: Request) -> BuildPlan:
         )
     config = for_release(schema, config, release)
     header = render_header(schema, config, generator=f"pjbuild {__version__}")
-    if target.engine == "msbuild":
+    if engine == cmake.ENGINE:
+        check_cmake_tree(source, present if scanned else None, engine)
+    if engine == "msbuild":
         # no configure: the solution's own settings, config_site.h, and INCLUDE/LIB for
         # dependencies installed in a prefix
         args: list[str] = []
@@ -475,6 +498,8 @@ def make_plan(req: Request) -> BuildPlan:
         )
     else:
         args = autotools_args(target, tls, dep_choices, data, schema, config, tree_args)
+        if engine == cmake.ENGINE:  # the same choices, in upstream's CMake cache entries
+            args = cmake.translate(args)
         env = build_env(target, config, dep_choices, data["tls"][tls.backend])
     return _with_digest(
         BuildPlan(
@@ -498,7 +523,40 @@ def make_plan(req: Request) -> BuildPlan:
             ),
             components=tuple(components),
             request=req,
+            engine=engine,
         )
+    )
+
+
+def choose_engine(target: Target, asked: str | None) -> str:
+    """The engine of a build: the target's, or the one asked for. A target whose engine is not
+    autotools (MSBuild) has no other; autotools targets can build with cmake too."""
+    from pjbuild.inputs.registry import engines
+
+    engine = asked or target.engine
+    if engine not in engines():
+        raise unknown("build engine", engine, engines())
+    if engine != target.engine and target.engine != "autotools":
+        raise ConfigError(
+            f"target {target.name} builds with {target.engine} only, not {engine}",
+            hint=f"leave out --engine (or pass --engine {target.engine})",
+        )
+    return engine
+
+
+def check_cmake_tree(source: ResolvedSource, present: frozenset[str] | None, engine: str) -> None:
+    """Upstream's CMake build exists from pjproject 2.16 on: an archive scanned without
+    CMakeLists.txt, or (not scanned: --no-fetch) an older release, is refused with the versions
+    that have it."""
+    since = cmake.load().since
+    has = "CMakeLists.txt" in present if present is not None else None
+    if has or (has is None and release_at_least(source.version.upstream, since)):
+        return
+    having = [v for v, sv in load_versions().items() if release_at_least(sv.upstream, since)]
+    raise ConfigError(
+        f"pjproject {source.version.version} has no CMakeLists.txt: upstream's CMake build came "
+        f"with {since}, so --engine {engine} cannot build it",
+        hint=f"--version {' or '.join(having)}, or --engine autotools",
     )
 
 

@@ -41,6 +41,15 @@ def test_versions_table_matches_the_versions_table(home: Path) -> None:
     )
 
 
+def test_cmake_mapping_table_matches_cmake_toml() -> None:
+    from pjbuild.inputs import cmake
+
+    text = (DOCS / "engines.md").read_text()
+    section = text.split(cmake.TABLE_BEGIN, 1)[1].split(cmake.TABLE_END, 1)[0].strip()
+    assert section == cmake.markdown(), f"docs/engines.md drifted from cmake.toml: {REGENERATE}"
+    assert "`--disable-pjsua2` | **refused**" in section
+
+
 def test_readme_starts_with_the_two_commands() -> None:
     lines = README.read_text().splitlines()
     block = lines[lines.index("```sh") + 1 : lines.index("```")]

@@ -165,13 +165,8 @@ class CMakeBuilder:
         env.pop("CFLAGS")
         env.pop("CXXFLAGS")
         if ctx.target.cross:
-            # CMake's name of the OS: [cmake] system (Darwin, FreeBSD), else Conan's (Linux,
-            # Windows), else the target's os
-            system = ctx.target.cmake_system or dict(ctx.target.conan).get(
-                "os", ctx.target.os.capitalize()
-            )
             args += [
-                f"-DCMAKE_SYSTEM_NAME={system}",
+                f"-DCMAKE_SYSTEM_NAME={ctx.target.cmake_system_name()}",
                 f"-DCMAKE_SYSTEM_PROCESSOR={ctx.target.arch}",
                 "-DCMAKE_FIND_ROOT_PATH_MODE_PROGRAM=NEVER",
                 "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY",

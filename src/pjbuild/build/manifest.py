@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import platform
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from pjbuild import __version__
+from pjbuild.core.procs import find_tool
+from pjbuild.inputs.registry import load_engines
 from pjbuild.plan import BuildPlan
 
 # Files that describe the build output (the rest, logs and the manifest itself, change per run).
@@ -26,8 +27,9 @@ def file_digests(root: Path) -> dict[str, str]:
     return out
 
 
-def _make_version() -> str:
-    exe = shutil.which("make")
+def tool_version(name: str) -> str:
+    """The first line of ``name --version`` (make, cmake, ninja)."""
+    exe = find_tool(name)  # the one the engine runs (PyPI's cmake beside pjbuild's Python)
     if not exe:
         return "missing"
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
@@ -70,6 +72,7 @@ def make_manifest(
         "target": plan.target.name,
         "package_version": package_version(plan),
         "triplet": plan.target.triplet,
+        "engine": plan.engine,
         "source": {
             "version": src.version.version,
             "upstream_version": src.version.upstream,
@@ -92,7 +95,9 @@ def make_manifest(
         "env": dict(plan.env),
         "toolchain": {
             "compiler": plan.compiler,
-            "make": _make_version(),
+            **{
+                tool: tool_version(tool) for tool in load_engines()[plan.engine].get("versions", [])
+            },
             "build_machine": f"{platform.system()} {platform.machine()}",
         },
         "tls": tls,

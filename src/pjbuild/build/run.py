@@ -32,6 +32,7 @@ from pjbuild.build.sbom import make_sbom
 from pjbuild.core import procs
 from pjbuild.core.errors import HomeError, TestFailureError, ToolMissingError
 from pjbuild.core.files import write_json_atomic
+from pjbuild.core.procs import find_tool
 from pjbuild.core.progress import Progress, Testing, silent
 from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
@@ -117,6 +118,7 @@ class BuildOutcome:
             "inputs_digest": self.plan.digest,
             "version": self.plan.source.version.version,
             "preset": self.plan.preset.name,
+            "engine": self.plan.engine,
             "tls": self.manifest["tls"],
             "features": self.manifest.get("features", {}),
             "deps": self.manifest.get("deps", []),
@@ -171,8 +173,8 @@ def check_tools(plan: BuildPlan) -> None:
         )
     wrappers.install(target)  # zig cc & co: pinned tool (else exit 4), then on PATH
     tools = dict(plan.target.tool_packages)
-    for exe in required_tools(plan.target):
-        if not shutil.which(exe):
+    for exe in required_tools(plan.target, plan.engine):
+        if not find_tool(exe):
             package = tools.get(exe, "")
             raise ToolMissingError(
                 f"{exe} not found (needed for target {plan.target.name})",
@@ -215,7 +217,7 @@ def _build(
         (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
         (stage / "config_site.h").write_text(plan.header)
         engine = engine_for(plan, log, opts.ccache, epoch)
-        checked = checks_configure(plan.target)
+        checked = checks_configure(plan.engine)
         if checked:
             say("configure: " + " ".join(plan.configure_args))
         engine.configure(plan, src)

@@ -124,6 +124,12 @@ def build_inputs(
                 help=f"target name, or 'host' (default: {target_default})",
             )
     p.add_argument("--preset", default="default")
+    p.add_argument(
+        "--engine",
+        default=None,
+        help=f"{'|'.join(registry.engines())}: pjproject's build system (default: "
+        + ("the target's: autotools, msbuild for MSVC)" if one_target else "each target's)"),
+    )
     tls(p, "the target's" if one_target else "each target's")
     deps(p)
     p.add_argument(
@@ -218,6 +224,7 @@ def request(args: argparse.Namespace, target: str | None = None) -> Request:
         features=features(args.features),
         dep_prefixes=dep_prefixes(getattr(args, "dep_prefixes", [])),
         fetch=not getattr(args, "no_fetch", False),
+        engine=getattr(args, "engine", None),
         toolchains_dirs=tuple(args.toolchains_dir),
         presets_dirs=tuple(args.presets_dir),
     )

@@ -51,7 +51,7 @@ def show(plan: BuildPlan, jobs: int) -> None:
     )
     line("\n## config_site.h\n")
     line(plan.header)
-    line(f"## build ({plan.target.engine})\n")
+    line(f"## build ({plan.engine})\n")
     env = " ".join(f"{k}={json.dumps(v) if ' ' in v else v}" for k, v in plan.env)
     if env:
         line(f"environment: {env}")

@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -262,3 +264,12 @@ __all__ = [
     "release",
     "spawn",
 ]
+
+
+def find_tool(name: str) -> str | None:
+    """A tool beside pjbuild's Python (its venv, even when not activated: PyPI's cmake, ninja,
+    auditwheel), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(name)

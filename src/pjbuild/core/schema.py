@@ -1,5 +1,5 @@
-"""The shapes of pjbuild's own resource files (configure.toml, engines.toml, tools.toml,
-ci.toml, wheel.toml).
+"""The shapes of pjbuild's own resource files (configure.toml, cmake.toml, engines.toml,
+tools.toml, ci.toml, wheel.toml).
 
 Each loader reads its file through ``tomlload.Table`` against the shape here: a value of the
 wrong type or a misspelt key is one ConfigError naming the file and the key (exit 2), when the
@@ -51,8 +51,25 @@ CONFIGURE: Shape = {
     ),
 }
 
+CMAKE: Shape = {
+    "since": "text",
+    "min_cmake": "text",
+    "build_dir": "text",
+    "base": "strings",
+    "args": "lists",
+    "refused": "pairs",
+}
+
 ENGINES: Shape = {
-    "engines": ("each", {"description": "text", "tools": "strings", "checks_configure": "flag"})
+    "engines": (
+        "each",
+        {
+            "description": "text",
+            "tools": "strings",
+            "versions?": "strings",
+            "checks_configure": "flag",
+        },
+    )
 }
 
 TOOLS: Shape = {

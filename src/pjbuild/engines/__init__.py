@@ -36,18 +36,20 @@ def engine_class(name: str) -> EngineClass:
 
 
 def engine_for(plan: BuildPlan, log: StepLog, ccache: bool, epoch: int) -> Engine:
-    return engine_class(plan.target.engine)(log, ccache=ccache, epoch=epoch)
+    return engine_class(plan.engine)(log, ccache=ccache, epoch=epoch)
 
 
-def checks_configure(target: Target) -> bool:
-    """Whether the target's engine has a configure step whose results (TLS, features) pjbuild
-    checks before building."""
-    return bool(load_engines()[target.engine]["checks_configure"])
+def checks_configure(engine: str) -> bool:
+    """Whether the engine has a configure step whose results (TLS, features) pjbuild checks
+    before building."""
+    return bool(load_engines()[engine]["checks_configure"])
 
 
-def required_tools(target: Target) -> list[str]:
+def required_tools(target: Target, engine: str | None = None) -> list[str]:
     """Programs a build for the target runs (checked on PATH before anything starts): the
-    engine's `tools`, with the target's compilers for {cc}, {cxx}, {ar}, {ranlib}."""
+    engine's `tools` (default: the target's engine), with the target's compilers for {cc},
+    {cxx}, {ar}, {ranlib}."""
     c = target.compilers
     names = {"cc": c.cc, "cxx": c.cxx, "ar": c.ar, "ranlib": c.ranlib}
-    return [tool.format(**names) for tool in load_engines()[target.engine]["tools"]]
+    tools = load_engines()[engine or target.engine]["tools"]
+    return [tool.format(**names) for tool in tools]

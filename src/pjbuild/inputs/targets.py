@@ -172,6 +172,11 @@ class Target:
     def builds_here(self) -> bool:
         return platform.system() in self.build_on
 
+    def cmake_system_name(self) -> str:
+        """CMake's name of the OS (CMAKE_SYSTEM_NAME): [cmake] system (Darwin, FreeBSD), else
+        Conan's (Linux, Windows), else the target's os capitalised."""
+        return self.cmake_system or dict(self.conan).get("os", self.os.capitalize())
+
     def runner_command(self) -> tuple[str, ...]:
         """The runner prefix with {sysroot} filled in."""
         return tuple(part.replace("{sysroot}", self.sysroot) for part in self.runner.command)

@@ -24,6 +24,7 @@ from pjbuild.build.cache import Cache
 from pjbuild.build.run import BuildOutcome
 from pjbuild.core import paths
 from pjbuild.core.errors import BuildError, ConfigError, TestFailureError, ToolMissingError
+from pjbuild.core.procs import find_tool
 from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
 from pjbuild.inputs.targets import Target
@@ -71,14 +72,6 @@ def check_target(target: Target) -> None:
             hint="wheels are set up for targets with a [wheel] table in their toolchain file "
             "(linux-x86_64 natively, linux-aarch64 cross); see docs/wheels.md",
         )
-
-
-def find_tool(name: str) -> str | None:
-    """A tool beside pjbuild's Python (its venv, even when not activated), else on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which(name)
 
 
 def repair_spec(target_os: str, data: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -156,7 +156,8 @@ def test_an_engine_is_one_entry_and_its_module(
     assert made.engine == "fakemake"
     assert required_tools(made) == ["fakemake", made.compilers.cc]
     assert required_tools(own)[-2:] == ["make", "patch"]
-    assert not checks_configure(made) and checks_configure(own)
+    assert required_tools(own, "cmake")[-3:] == ["cmake", "ninja", "patch"]
+    assert not checks_configure(made.engine) and checks_configure(own.engine)
     module = ModuleType("pjbuild.engines.fakemake")
     module.ENGINE = FakeMakeEngine  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pjbuild.engines.fakemake", module)
