@@ -499,7 +499,7 @@ def make_plan(req: Request) -> BuildPlan:
     else:
         args = autotools_args(target, tls, dep_choices, data, schema, config, tree_args)
         if engine == cmake.ENGINE:  # the same choices, in upstream's CMake cache entries
-            args = cmake.translate(args)
+            args = cmake.translate(args, tls=tls.backend)
         env = build_env(target, config, dep_choices, data["tls"][tls.backend])
     return _with_digest(
         BuildPlan(

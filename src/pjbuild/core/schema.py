@@ -58,6 +58,7 @@ CMAKE: Shape = {
     "base": "strings",
     "args": "lists",
     "refused": "pairs",
+    "tls_refused?": "pairs",
 }
 
 ENGINES: Shape = {

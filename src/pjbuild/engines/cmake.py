@@ -164,6 +164,8 @@ def write_pkgconfig(plan: BuildPlan, build: Path, prefix: Path) -> None:
     private: list[str] = []
     for item in ["pjsip/libpjsua2.a", *_link_libraries(build)]:
         name = Path(item).name
+        if item.startswith("-l") and f"lib{item[2:]}.a" in installed:
+            name = f"lib{item[2:]}.a"  # a dependency's -lNAME (LIBS), merged into the prefix
         if name in installed:  # pjproject's, or a source-built dependency merged in
             entry = f"${{pcfiledir}}/../../{installed[name].relative_to(prefix).as_posix()}"
             # the last of CMake's repeats: static libraries after every library that uses them

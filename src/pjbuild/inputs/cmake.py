@@ -24,6 +24,7 @@ class CMakeData:
     base: tuple[str, ...]
     args: tuple[tuple[str, tuple[str, ...]], ...]
     refused: tuple[tuple[str, str], ...]
+    tls_refused: tuple[tuple[str, str], ...] = ()
 
 
 @cache
@@ -36,6 +37,7 @@ def load() -> CMakeData:
         base=tuple(data["base"]),
         args=tuple((k, tuple(v)) for k, v in data["args"].items()),
         refused=tuple(data["refused"].items()),
+        tls_refused=tuple(data.get("tls_refused", {}).items()),
     )
 
 
@@ -48,11 +50,20 @@ def _match(key: str, arg: str) -> str | None:
 
 
 def translate(
-    configure_args: tuple[str, ...] | list[str], data: CMakeData | None = None
+    configure_args: tuple[str, ...] | list[str],
+    data: CMakeData | None = None,
+    tls: str = "",
 ) -> list[str]:
     """The cache entries (NAME=VALUE, for -D) of a plan's configure arguments: the base, then
-    each argument's in order; a later entry for the same name wins, as on a cmake command line."""
+    each argument's in order; a later entry for the same name wins, as on a cmake command line.
+    A TLS backend upstream's CMake cannot build (``tls``, [tls_refused]) is refused."""
     data = data or load()
+    why_not = dict(data.tls_refused).get(tls)
+    if why_not:
+        raise ConfigError(
+            f"the cmake engine cannot build TLS backend {tls}: {why_not}",
+            hint=f"--engine autotools for {tls}, or another --tls (openssl, mbedtls)",
+        )
     entries = list(data.base)
     for arg in configure_args:
         for key, why in data.refused:
@@ -103,6 +114,8 @@ def markdown(data: CMakeData | None = None) -> str:
     for key, out in data.args:
         cells = ", ".join(f"`{e.replace('{value}', 'VALUE')}`" for e in out)
         rows.append(f"| {shown(key)} | {cells or 'nothing to set (cmake.toml says why)'} |")
+    for backend, why in data.tls_refused:
+        rows.append(f"| (`--tls {backend}`) | **refused**: {why} |")
     for key, why in data.refused:
         rows.append(f"| {shown(key)} | **refused**: {why} |")
     return "\n".join(rows).replace("|`", "| `")

@@ -45,6 +45,7 @@ def _tree(tmp_path: Path, extra: str = "") -> tuple[Path, Path]:
         "pjlib/libpjlib.a",
         "-lm",
         "/usr/lib/x86_64-linux-gnu/libssl.so",
+        "-lmbedtls",  # a dependency merged into the prefix (LIBS): its archive there
         extra,
         "pjlib/libpjlib.a",
     ]
@@ -55,6 +56,7 @@ def _tree(tmp_path: Path, extra: str = "") -> tuple[Path, Path]:
         "libpjmedia-codec.a",
         "libpjmedia.a",
         "libpjlib.a",
+        "libmbedtls.a",
     ):
         (prefix / "lib").mkdir(parents=True, exist_ok=True)
         (prefix / "lib" / lib).write_bytes(b"!<arch>\n")
@@ -84,6 +86,7 @@ def test_the_pkgconfig_file_follows_cmakes_link_line(tmp_path: Path) -> None:
         here + "libpjmedia-codec.a",
         here + "pjproject/third_party/libgsm.a",
         here + "libpjmedia.a",
+        here + "libmbedtls.a",
         here + "libpjlib.a",
     ]
     assert pc["Libs.private"].split() == ["-lm", "-lssl"]

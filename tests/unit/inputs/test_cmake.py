@@ -78,11 +78,23 @@ def test_the_plan_runs_cmake_with_the_translation() -> None:
     plan = make_plan(Request(target="linux-armhf", tls="mbedtls", fetch=False, engine="cmake"))
     assert plan.engine == "cmake" and auto.engine == "autotools"
     assert plan.digest != auto.digest  # the engine is an input
-    assert list(plan.configure_args) == cmake.translate(auto.configure_args)
+    assert list(plan.configure_args) == cmake.translate(auto.configure_args, tls="mbedtls")
     commands = plan.build_commands(3)
     assert commands[0][:2] == ["cmake", "-S"] and "-DPJLIB_WITH_SSL=mbedtls" in commands[0]
     assert commands[1][-2:] == ["--parallel", "3"]
     assert plan.to_json(3)["engine"] == "cmake"
+
+
+@pytest.mark.parametrize(("target", "tls"), [("windows-mingw-x86_64", "schannel")])
+def test_a_backend_upstreams_cmake_cannot_build_is_refused(target: str, tls: str) -> None:
+    """Schannel is --disable-ssl to configure (part of Windows; config_site.h selects it);
+    upstream's CMake has a FATAL_ERROR "TODO" where it would build it."""
+    with pytest.raises(ConfigError) as err:
+        make_plan(Request(target=target, tls=tls, fetch=False, engine="cmake"))
+    assert f"cannot build TLS backend {tls}" in err.value.summary and "TODO" in err.value.summary
+    assert "--engine autotools" in err.value.hint
+    plan = make_plan(Request(target=target, tls="mbedtls", fetch=False, engine="cmake"))
+    assert "PJLIB_WITH_SSL=mbedtls" in plan.configure_args
 
 
 @pytest.mark.parametrize("version", ["2.15.1", "2.14.1"])
