@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 
+from pjbuild.core.procs import find_tool
+from pjbuild.engines.toolchain import toolchain_text
 from pjbuild.inputs import cmake
 from pjbuild.inputs.targets import load_targets
+from pjbuild.plan import Request, make_plan
 
 from .conftest import Pjbuild, pkg_config_flags
 
@@ -39,6 +42,14 @@ HELLO = (
     ' printf("pj %s ssl=%d big=%d\\n", pj_get_version(), PJ_HAS_SSL_SOCK, PJ_IS_BIG_ENDIAN);'
     " pj_shutdown(); return 0; }\n"
 )
+
+
+CONSUMER = """cmake_minimum_required(VERSION 3.28)
+project(consumer C CXX)
+find_package(Pj CONFIG REQUIRED)
+add_executable(hello hello.c)
+target_link_libraries(hello PRIVATE Pj::pjsua-lib)
+"""
 
 
 @pytest.fixture(scope="module", params=BUILDS)
@@ -64,8 +75,12 @@ def test_the_manifest_names_the_engine_and_its_tools(built: dict[str, Any]) -> N
     assert f"PJLIB_WITH_SSL={built['tls']['requested']}" in m["configure_args"]
     # every component the tree bundles, as the autotools build has them: the probe checked
     # each on the target (Speex AEC: patch 0018; WebRTC AEC: 0019)
-    states = {k: v["state"] for k, v in m["components"].items()}
-    assert states["speex-aec"] == "bundled" and states["webrtc"] == "bundled"
+    comps = m["components"]
+    assert comps["speex-aec"]["state"] == "bundled" and comps["speex-aec"]["on_target"] is True
+    unavailable = dict(load_targets([])[built["target"]].components_unavailable)
+    assert comps["webrtc"]["state"] == ("disabled" if "webrtc" in unavailable else "bundled")
+    found = [k for k, v in comps.items() if v["state"] == "bundled" and "on_target" in v]
+    assert found and all(comps[k]["on_target"] is True for k in found)
 
 
 def test_static_libraries_are_in_lib_not_bin(built: dict[str, Any]) -> None:
@@ -94,6 +109,43 @@ def test_a_pkg_config_consumer_links_from_a_moved_prefix(
         check=True,
     )
     run = [*target.runner_command(), str(exe)]
+    out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+    big = int(target.endianness == "big")
+    assert out.strip().splitlines()[-1] == f"pj 2.17 ssl=1 big={big}"
+
+
+def test_a_cmake_consumer_finds_pj_in_a_moved_prefix(
+    built: dict[str, Any], pjb: Pjbuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """find_package(Pj) from upstream's exported package (patches 0017, 0018, 0021), the prefix
+    copied elsewhere; a cross target's consumer is built with pjbuild's generated toolchain
+    file (its prefix added as a find root) and run under the target's emulator."""
+    target = load_targets([])[built["target"]]
+    moved = tmp_path / "elsewhere" / "prefix"
+    shutil.copytree(Path(built["artifact"]) / "prefix", moved, symlinks=True)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "CMakeLists.txt").write_text(CONSUMER)
+    (tmp_path / "src" / "hello.c").write_text(HELLO)
+    monkeypatch.setenv("PJBUILD_HOME", str(pjb.home))  # the plan of the build being tested
+    plan = make_plan(
+        Request(target=target.name, tls=built["tls"]["requested"], engine="cmake", fetch=False)
+    )
+    toolchain = tmp_path / "toolchain.cmake"
+    toolchain.write_text(toolchain_text(plan, dict(plan.env), "the test"))
+    cmake_exe = find_tool("cmake") or "cmake"
+    configure = [
+        cmake_exe, "-S", str(tmp_path / "src"), "-B", str(tmp_path / "b"), "-G", "Ninja",
+        f"-DCMAKE_MAKE_PROGRAM={find_tool('ninja')}", f"--toolchain={toolchain}",
+        f"-DCMAKE_PREFIX_PATH={moved}",
+        *([f"-DCMAKE_FIND_ROOT_PATH={moved}"] if target.cross else []),
+    ]  # fmt: skip
+    done = subprocess.run(configure, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    built_exe = subprocess.run(
+        [cmake_exe, "--build", str(tmp_path / "b")], capture_output=True, text=True, check=False
+    )
+    assert built_exe.returncode == 0, built_exe.stdout[-3000:]
+    run = [*target.runner_command(), str(tmp_path / "b" / "hello")]
     out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
     big = int(target.endianness == "big")
     assert out.strip().splitlines()[-1] == f"pj 2.17 ssl=1 big={big}"

@@ -56,7 +56,13 @@ def toolchain_text(plan: BuildPlan, env: dict[str, str], generator: str) -> str:
             _quote(p) for p in [*([target.sysroot] if target.sysroot else []), *prefixes]
         )
         lines += [
-            f"set(CMAKE_FIND_ROOT_PATH {roots})" if roots else "set(CMAKE_FIND_ROOT_PATH)",
+            # added to: a consumer adds its own roots (-DCMAKE_FIND_ROOT_PATH=<pjproject prefix>);
+            # once each, as CMake reads a toolchain file again for every try_compile
+            f"foreach(_pj_root IN ITEMS {roots})",
+            "  if(NOT _pj_root IN_LIST CMAKE_FIND_ROOT_PATH)",
+            '    list(APPEND CMAKE_FIND_ROOT_PATH "${_pj_root}")',
+            "  endif()",
+            "endforeach()",
             "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)",
             "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)",
             "set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)",

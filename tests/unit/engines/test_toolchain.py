@@ -23,7 +23,7 @@ message(STATUS "PKG_CONFIG_LIBDIR=[$ENV{PKG_CONFIG_LIBDIR}]")
 """
 
 
-def _cmake_reads(text: str, tmp_path: Path) -> dict[str, str]:
+def _cmake_reads(text: str, tmp_path: Path, *extra: str) -> dict[str, str]:
     (tmp_path / "CMakeLists.txt").write_text(PRINT)
     (tmp_path / "tc.cmake").write_text(text)
     proc = subprocess.run(
@@ -34,6 +34,7 @@ def _cmake_reads(text: str, tmp_path: Path) -> dict[str, str]:
             "-B",
             str(tmp_path / "b"),
             f"--toolchain={tmp_path / 'tc.cmake'}",
+            *extra,
         ],
         capture_output=True,
         text=True,
@@ -68,6 +69,16 @@ def test_a_cross_target_gets_its_system_roots_and_emulator(tmp_path: Path) -> No
     assert got["PKG_CONFIG_LIBDIR"] == env["PKG_CONFIG_LIBDIR"]
     if "LIBS" in env:
         assert got["CMAKE_C_STANDARD_LIBRARIES"] == env["LIBS"]
+
+
+def test_a_consumer_adds_its_own_find_root(tmp_path: Path) -> None:
+    """A project consuming the installed prefix passes it as a root; the file adds its own once
+    (CMake reads a toolchain file again for every try_compile)."""
+    plan = make_plan(Request(target="linux-armhf", tls="openssl", fetch=False))
+    text = toolchain_text(plan, dict(plan.env), "test")
+    got = _cmake_reads(text, tmp_path, "-DCMAKE_FIND_ROOT_PATH=/opt/pj")
+    roots = got["CMAKE_FIND_ROOT_PATH"].split(";")
+    assert roots[0] == "/opt/pj" and roots[1] == plan.target.sysroot and len(set(roots)) == 3
 
 
 def test_the_host_is_not_cross(tmp_path: Path) -> None:
