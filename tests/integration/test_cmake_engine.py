@@ -149,3 +149,20 @@ def test_a_cmake_consumer_finds_pj_in_a_moved_prefix(
     out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
     big = int(target.endianness == "big")
     assert out.strip().splitlines()[-1] == f"pj 2.17 ssl=1 big={big}"
+
+
+@pytest.mark.extended  # each upstream test program whole: up to --ctest-timeout each
+def test_upstreams_ctest_is_run_and_recorded(pjb: Pjbuild) -> None:
+    proc = pjb.run(
+        "build", "--target", "host", "--engine", "cmake", "--tls", "openssl", "--tests", "none",
+        "--ctest", "--ctest-timeout", "120", "--json", timeout=3600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    built = json.loads(proc.stdout.strip().splitlines()[-1])
+    ctest = json.loads((Path(built["artifact"]) / "manifest.json").read_text())["ctest"]
+    names = {t["name"] for t in ctest["tests"]}
+    assert {"pjlib-test", "pjlib-util-test", "pjnath-test", "pjmedia-test", "pjsip-test"} <= names
+    assert all(t["status"] in ("passed", "failed", "timeout") for t in ctest["tests"])
+    assert ctest["timeout_s"] == 120 and ctest["isolation"] == "netns"
+    refused = pjb.run("build", "--target", "host", "--ctest", "--tests", "none")
+    assert refused.returncode == 2 and "only the cmake engine" in refused.stderr

@@ -37,6 +37,7 @@ from pjbuild.core.progress import Progress, Testing, silent
 from pjbuild.core.say import Say, quiet
 from pjbuild.core.steplog import StepLog
 from pjbuild.engines import checks_configure, engine_for, required_tools
+from pjbuild.inputs.cmake import load as cmake_data
 from pjbuild.inputs.deps import providing
 from pjbuild.inputs.options import effective
 from pjbuild.inputs.registry import load_configure_data
@@ -50,6 +51,7 @@ from pjbuild.ontarget.calltest import (
     feature_call,
     run_call,
 )
+from pjbuild.ontarget.ctest import CTestResult, run_ctest
 from pjbuild.ontarget.parallel import Concurrency, choose, recorded_durations
 from pjbuild.ontarget.probe import (
     Verified,
@@ -86,6 +88,9 @@ class BuildOptions:
     progress: Progress = silent  # how far make and the tests are, for a display
     # held while dependencies, configure, make and install run (the matrix's CPU budget)
     compile_gate: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+    # upstream's CTest in the cmake engine's build tree after the suite (--ctest; recorded)
+    ctest: bool = False
+    ctest_timeout_s: float = 600.0
 
 
 @dataclass
@@ -252,6 +257,7 @@ def _build(
     found = check_components(plan, verified) if verified.ran else None
 
     suite, calls = run_tests(plan, stage, work / "testrun", say, opts)
+    ctest = _ctest(plan, work, stage, say, opts) if opts.ctest else None
     if suite is not None:
         tls["on_target_test"] = _tls_test_state(suite)
     features = _features(plan, verified.config)
@@ -278,6 +284,8 @@ def _build(
         manifest["binaries"] = binaries
         manifest["run"] = {"status": BUILT_NOT_RUN, "reason": plan.target.reason}
     manifest["features"] = features
+    if ctest is not None:
+        manifest["ctest"] = ctest.to_json()
     if call is not None:
         manifest["call_test"] = call.to_json()
     manifest["files"] = file_digests(stage)
@@ -295,6 +303,26 @@ def _build(
         error.kept = str(stage)
         raise error
     return manifest, suite
+
+
+def _ctest(
+    plan: BuildPlan, work: Path, stage: Path, say: Say, opts: BuildOptions
+) -> CTestResult | None:
+    """Upstream's CTest in the cmake build tree, through the target's runner (a cross-check:
+    recorded, never a reason to fail the build)."""
+    if not plan.target.runs:
+        return None
+    build = work / "src" / cmake_data().build_dir
+    say(f"running upstream's CTest in the CMake build ({opts.ctest_timeout_s:.0f} s per test)")
+    result = run_ctest(
+        build, runner_for(plan.target), stage / "logs" / "ctest.log", opts.ctest_timeout_s
+    )
+    counts = {
+        s: sum(1 for c in result.cases if c.status == s) for s in ("passed", "failed", "timeout")
+    }
+    shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    say(f"ctest: {result.status} ({shown}) {result.reason}".rstrip())
+    return result
 
 
 def _verify(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pjbuild.cli import args as shared
 from pjbuild.cli import live
 from pjbuild.cli.output import line, out
+from pjbuild.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -19,6 +20,18 @@ def add(sub: Subcommands) -> None:
     shared.build_inputs(p)
     shared.building(p)
     shared.quiet(p)
+    p.add_argument(
+        "--ctest",
+        action="store_true",
+        help="after the suite, run upstream's CTest in the CMake build tree through the target's "
+        "runner and record its result in the manifest (cross-check; --engine cmake; rebuilds)",
+    )
+    p.add_argument(
+        "--ctest-timeout",
+        type=float,
+        default=600.0,
+        help="seconds per CTest test (times the runner's factor; default 600)",
+    )
     shared.data_dirs(p)
     p.set_defaults(run=run)
 
@@ -29,6 +42,12 @@ def run(args: argparse.Namespace) -> int:
 
     with live.display(json=args.json, quiet=args.quiet) as shown:
         plan = make_plan(shared.request(args))
+        if args.ctest and plan.engine != "cmake":
+            raise ConfigError(
+                f"--ctest runs upstream's CTest, which only the cmake engine's build has (this "
+                f"build's engine: {plan.engine})",
+                hint="add --engine cmake, or leave out --ctest",
+            )
         shown.say(
             f"target {plan.target.name}, preset {plan.preset.name}, TLS {plan.tls.backend} "
             f"({plan.tls.provider}), inputs digest {plan.digest}"
@@ -41,10 +60,12 @@ def run(args: argparse.Namespace) -> int:
             plan,
             BuildOptions(
                 jobs=args.jobs,
-                force=args.force,
+                force=args.force or args.ctest,  # CTest runs in the build tree: a rebuild
                 ccache=not args.no_ccache,
                 test_jobs=args.test_jobs,
                 progress=shown.progress,
+                ctest=args.ctest,
+                ctest_timeout_s=args.ctest_timeout,
             ),
             shown.say,
         )
