@@ -452,6 +452,14 @@ def make_plan(req: Request) -> BuildPlan:
     else:  # --no-fetch: the archive is described by its pin (conandata `removed`), never by
         # a file that merely has the pinned name
         present = unscanned_tree(components, source.version, target.requires_tree)
+    if engine == cmake.ENGINE:  # what upstream's CMake does not build on this OS, with why
+        target = replace(
+            target,
+            components_unavailable=(
+                *target.components_unavailable,
+                *cmake.load().unavailable_on(target.os),
+            ),
+        )
     values = dict(config.values)
     changed, tree_args, decisions = decide(
         components,

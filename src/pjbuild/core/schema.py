@@ -59,6 +59,7 @@ CMAKE: Shape = {
     "args": "lists",
     "refused": "pairs",
     "tls_refused?": "pairs",
+    "unavailable?": "any",
 }
 
 ENGINES: Shape = {

@@ -25,6 +25,11 @@ class CMakeData:
     args: tuple[tuple[str, tuple[str, ...]], ...]
     refused: tuple[tuple[str, str], ...]
     tls_refused: tuple[tuple[str, str], ...] = ()
+    unavailable: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def unavailable_on(self, os_name: str) -> tuple[tuple[str, str], ...]:
+        """The bundled components upstream's CMake does not build for ``os_name``, with why."""
+        return dict(self.unavailable).get(os_name, ())
 
 
 @cache
@@ -38,6 +43,10 @@ def load() -> CMakeData:
         args=tuple((k, tuple(v)) for k, v in data["args"].items()),
         refused=tuple(data["refused"].items()),
         tls_refused=tuple(data.get("tls_refused", {}).items()),
+        unavailable=tuple(
+            (os_name, tuple((str(k), str(v)) for k, v in table.items()))
+            for os_name, table in data.get("unavailable", {}).items()
+        ),
     )
 
 
@@ -118,4 +127,7 @@ def markdown(data: CMakeData | None = None) -> str:
         rows.append(f"| (`--tls {backend}`) | **refused**: {why} |")
     for key, why in data.refused:
         rows.append(f"| {shown(key)} | **refused**: {why} |")
+    for os_name, items in data.unavailable:
+        for component, why in items:
+            rows.append(f"| (component {component}, {os_name} targets) | **off**: {why} |")
     return "\n".join(rows).replace("|`", "| `")

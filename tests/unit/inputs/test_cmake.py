@@ -97,6 +97,18 @@ def test_a_backend_upstreams_cmake_cannot_build_is_refused(target: str, tls: str
     assert "PJLIB_WITH_SSL=mbedtls" in plan.configure_args
 
 
+def test_what_upstreams_cmake_never_builds_on_an_os_is_off_with_why() -> None:
+    def webrtc(engine: str | None) -> dict[str, str]:
+        plan = make_plan(Request(target="windows-mingw-x86_64", fetch=False, engine=engine))
+        return dict(plan.components_json()["webrtc"])
+
+    assert webrtc(None)["state"] == "bundled"  # configure builds it for MinGW
+    off = webrtc("cmake")
+    assert off["state"] == "disabled" and "never builds the bundled WebRTC AEC" in off["why"]
+    host = make_plan(Request(target="host", fetch=False, engine="cmake"))
+    assert host.components_json()["webrtc"]["state"] == "bundled"
+
+
 @pytest.mark.parametrize("version", ["2.15.1", "2.14.1"])
 def test_trees_without_cmakelists_are_refused(version: str) -> None:
     with pytest.raises(ConfigError) as err:
