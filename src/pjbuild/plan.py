@@ -34,7 +34,7 @@ from pjbuild.inputs.options import (
     render_header,
     resolve,
 )
-from pjbuild.inputs.registry import load_configure_data
+from pjbuild.inputs.registry import engines, load_configure_data
 from pjbuild.inputs.sources import (
     ResolvedSource,
     fetch,
@@ -452,7 +452,9 @@ def make_plan(req: Request) -> BuildPlan:
     else:  # --no-fetch: the archive is described by its pin (conandata `removed`), never by
         # a file that merely has the pinned name
         present = unscanned_tree(components, source.version, target.requires_tree)
-    if engine == cmake.ENGINE:  # what upstream's CMake does not build on this OS, with why
+    if engine == cmake.ENGINE:
+        check_cmake_tree(source, present if scanned else None, engine)
+        # what upstream's CMake does not build on this OS, with why
         target = replace(
             target,
             components_unavailable=(
@@ -495,8 +497,6 @@ def make_plan(req: Request) -> BuildPlan:
         )
     config = for_release(schema, config, release)
     header = render_header(schema, config, generator=f"pjbuild {__version__}")
-    if engine == cmake.ENGINE:
-        check_cmake_tree(source, present if scanned else None, engine)
     if engine == "msbuild":
         # no configure: the solution's own settings, config_site.h, and INCLUDE/LIB for
         # dependencies installed in a prefix
@@ -539,8 +539,6 @@ def make_plan(req: Request) -> BuildPlan:
 def choose_engine(target: Target, asked: str | None) -> str:
     """The engine of a build: the target's, or the one asked for. A target whose engine is not
     autotools (MSBuild) has no other; autotools targets can build with cmake too."""
-    from pjbuild.inputs.registry import engines
-
     engine = asked or target.engine
     if engine not in engines():
         raise unknown("build engine", engine, engines())

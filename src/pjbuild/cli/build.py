@@ -10,6 +10,7 @@ from pjbuild.cli import args as shared
 from pjbuild.cli import live
 from pjbuild.cli.output import line, out
 from pjbuild.core.errors import ConfigError
+from pjbuild.inputs import cmake
 
 if TYPE_CHECKING:
     from pjbuild.cli.args import Subcommands
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     with live.display(json=args.json, quiet=args.quiet) as shown:
         plan = make_plan(shared.request(args))
-        if args.ctest and plan.engine != "cmake":
+        if args.ctest and plan.engine != cmake.ENGINE:
             raise ConfigError(
                 f"--ctest runs upstream's CTest, which only the cmake engine's build has (this "
                 f"build's engine: {plan.engine})",

@@ -21,11 +21,7 @@ class AutotoolsEngine:
     epoch: int = 0  # SOURCE_DATE_EPOCH of the extracted archive (pjbuild.inputs.repro)
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
-        env = {**dict(plan.env), **repro.step_env(self.epoch, paths.home())}
-        tree_map = " ".join(repro.tree_map_flags(src))  # not in the digest: paths only
-        for var in ("CFLAGS", "CXXFLAGS"):
-            if var in env:
-                env[var] = f"{env[var]} {tree_map}"
+        env = repro.compile_env(dict(plan.env), self.epoch, paths.home(), src)
         if self.ccache and shutil.which("ccache"):
             for var in ("CC", "CXX", "LD"):
                 env[var] = f"ccache {env[var]}"

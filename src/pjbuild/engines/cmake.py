@@ -58,14 +58,8 @@ class CMakeEngine:
     epoch: int = 0  # SOURCE_DATE_EPOCH of the extracted archive (pjbuild.inputs.repro)
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
-        """The compile environment: the plan's, reproducible (SOURCE_DATE_EPOCH, ccache's
-        base dir) and with the tree's path mapping in the flags."""
-        env = {**dict(plan.env), **repro.step_env(self.epoch, paths.home())}
-        tree_map = " ".join(repro.tree_map_flags(src))  # not in the digest: paths only
-        for var in ("CFLAGS", "CXXFLAGS"):
-            if var in env:
-                env[var] = f"{env[var]} {tree_map}"
-        return env
+        """The compile environment, as every engine's (pjbuild.inputs.repro.compile_env)."""
+        return repro.compile_env(dict(plan.env), self.epoch, paths.home(), src)
 
     def _step_env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
         """What cmake runs with: the toolchain file has the compilers and flags, and CMake
@@ -110,14 +104,15 @@ class CMakeEngine:
     def _place_tests(self, plan: BuildPlan, src: Path, build: Path) -> None:
         """Copy the test programs CMake built (<build>/<module>/<program>) to where the test
         runner takes them from, as configure's build leaves them."""
-        for program in plan.catalog.programs.values():
-            for name in (program.name, f"{program.name}.exe"):
-                exe = build / program.module / name
+        for test_program in plan.catalog.programs.values():
+            name, module = test_program.name, test_program.module
+            for built in (name, f"{name}.exe"):
+                exe = build / module / built
                 if exe.is_file():
-                    dest = src / program.module / "bin"
+                    dest = src / module / "bin"
                     dest.mkdir(parents=True, exist_ok=True)
-                    suffix = ".exe" if name.endswith(".exe") else ""
-                    shutil.copy2(exe, dest / f"{program.name}-{plan.target.triplet}{suffix}")
+                    suffix = ".exe" if built.endswith(".exe") else ""
+                    shutil.copy2(exe, dest / f"{name}-{plan.target.triplet}{suffix}")
 
 
 def _link_libraries(build: Path) -> list[str]:

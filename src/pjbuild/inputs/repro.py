@@ -66,6 +66,18 @@ def step_env(epoch: int, home: Path) -> dict[str, str]:
     }
 
 
+def compile_env(env: dict[str, str], epoch: int, home: Path, tree: Path) -> dict[str, str]:
+    """A build step's environment: ``env`` (the plan's) made reproducible (``step_env``) and
+    with the tree's path mapping added to CFLAGS and CXXFLAGS (paths only: not in the digest).
+    Every engine compiles with it."""
+    out = {**env, **step_env(epoch, home)}
+    tree_map = " ".join(tree_map_flags(tree))
+    for var in ("CFLAGS", "CXXFLAGS"):
+        if var in out:
+            out[var] = f"{out[var]} {tree_map}"
+    return out
+
+
 _MAP_FLAG = re.compile(r"\s*-f(?:file|debug|macro)-prefix-map=\S+")
 
 
@@ -77,6 +89,7 @@ def drop_prefix_maps(text: str) -> str:
 __all__ = [
     "MAPPED_TO",
     "SCHEME",
+    "compile_env",
     "drop_prefix_maps",
     "prefix_map_flags",
     "source_date_epoch",
