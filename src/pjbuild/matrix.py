@@ -13,6 +13,7 @@ from typing import Any
 
 from pjbuild.build.run import BuildOptions, run_build
 from pjbuild.core import paths
+from pjbuild.core.ccache import Remote
 from pjbuild.core.errors import PjbuildError
 from pjbuild.core.progress import Progress, silent
 from pjbuild.core.say import Say
@@ -213,6 +214,7 @@ def run_matrix(
     test_jobs: int | None = None,
     force: bool = False,
     ccache: bool = True,
+    ccache_remote: Remote | None = None,
     perf: bool = False,
     say: Say,
     progress: Progress = silent,
@@ -228,6 +230,7 @@ def run_matrix(
         jobs=jobs,
         force=force,
         ccache=ccache,
+        ccache_remote=ccache_remote,
         test_jobs=test_jobs,
         test_cores=max(1, jobs // parallel),
         progress=progress,

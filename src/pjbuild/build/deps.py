@@ -19,6 +19,7 @@ from pjbuild import __version__
 from pjbuild.build.cache import Cache
 from pjbuild.build.extract import extract
 from pjbuild.core import paths
+from pjbuild.core.ccache import OFF, Ccache
 from pjbuild.core.errors import BuildError, ConfigError, ToolMissingError
 from pjbuild.core.files import write_json_atomic
 from pjbuild.core.say import Say, quiet
@@ -44,7 +45,7 @@ class BuildContext:
     prefix: str  # the final install prefix (written into .pc files)
     destdir: Path  # staging root: files land in destdir + prefix
     jobs: int
-    ccache: bool
+    ccache: Ccache
     log: StepLog
     epoch: int  # SOURCE_DATE_EPOCH: newest file time of the extracted archive
     optimize: tuple[str, ...] = DEFAULT_OPTIMIZE  # the preset's [deps] cflags when it has them
@@ -61,10 +62,9 @@ class BuildContext:
             "CXXFLAGS": flags,
             **repro.step_env(self.epoch, paths.home()),
         }
-        if self.ccache and shutil.which("ccache"):
-            env["CC"] = f"ccache {c.cc}"
-            env["CXX"] = f"ccache {c.cxx}"
-        return env
+        env["CC"] = self.ccache.wrap(c.cc)
+        env["CXX"] = self.ccache.wrap(c.cxx)
+        return {**env, **self.ccache.env()}
 
     def build_args(self) -> list[str]:
         """The recipe's configure arguments, then the target's for this dependency
@@ -158,7 +158,7 @@ class CMakeBuilder:
             f"-DCMAKE_RANLIB={shutil.which(c.ranlib) or c.ranlib}",
             f"-DCMAKE_C_FLAGS={' '.join(ctx.flags(optimize=own_flags))}",
         ]
-        if ctx.ccache and shutil.which("ccache"):
+        if ctx.ccache.enabled:
             args.append("-DCMAKE_C_COMPILER_LAUNCHER=ccache")
         env.pop("CC")
         env.pop("CXX")
@@ -213,7 +213,7 @@ def _check(recipe: DepRecipe, prefix: Path) -> None:
 
 
 def ensure(
-    choice: DepChoice, target: Target, jobs: int, ccache: bool = True, say: Say = quiet
+    choice: DepChoice, target: Target, jobs: int, ccache: Ccache = OFF, say: Say = quiet
 ) -> Path:
     """The dependency's prefix, building it first when the cache does not have it."""
     recipe = choice.recipe
@@ -280,7 +280,7 @@ def ensure_all(
     choices: tuple[DepChoice, ...],
     target: Target,
     jobs: int,
-    ccache: bool = True,
+    ccache: Ccache = OFF,
     say: Say = quiet,
 ) -> None:
     for choice in choices:

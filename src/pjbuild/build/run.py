@@ -30,6 +30,7 @@ from pjbuild.build.objects import count_objects, watching
 from pjbuild.build.patches import apply_patches
 from pjbuild.build.sbom import make_sbom
 from pjbuild.core import procs
+from pjbuild.core.ccache import Ccache, Remote, Stats, ccache_for, check_remote, read_stats
 from pjbuild.core.errors import HomeError, TestFailureError, ToolMissingError
 from pjbuild.core.files import write_json_atomic
 from pjbuild.core.procs import find_tool
@@ -76,6 +77,7 @@ from pjbuild.ontarget.testsuites import (
 from pjbuild.plan import BuildPlan, request_to_json
 
 SBOM_FILE = "sbom.cdx.json"
+CCACHE_STATS = "ccache-stats.log"  # in the work folder: this build's compiles (pjbuild.core.ccache)
 
 
 @dataclass
@@ -83,6 +85,8 @@ class BuildOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     force: bool = False
     ccache: bool = True
+    # ccache's remote storage behind the local cache (None: local only); not an input
+    ccache_remote: Remote | None = None
     test_jobs: int | None = None  # test processes at once (None: the runner's default)
     test_cores: int | None = None  # the cores the default test_jobs is made for (None: jobs)
     progress: Progress = silent  # how far make and the tests are, for a display
@@ -130,6 +134,8 @@ class BuildOutcome:
             "endianness": self.manifest["endianness"],
             "tests": tests,
             "duration_s": round(self.duration_s, 3),
+            # what this build's compiles got from ccache (null on a cache hit: none ran)
+            "ccache": None if self.cache_hit else self.manifest.get("ccache"),
             # "built, not run": nothing ran it; its binaries' format and CPU were checked
             **({"run": self.manifest["run"]} if "run" in self.manifest else {}),
             **({"binaries": self.manifest["binaries"]} if "binaries" in self.manifest else {}),
@@ -207,8 +213,9 @@ def _build(
     # the compile phase (dependencies, configure, make, install): one at a time where the
     # caller shares the CPUs (the matrix), while other builds run their tests
     with opts.compile_gate():
-        ensure_all(plan.deps, plan.target, opts.jobs, opts.ccache, say)
         work = cache.fresh_work(plan.digest)
+        compiler_cache, remote = _compiler_cache(opts, work, say)
+        ensure_all(plan.deps, plan.target, opts.jobs, compiler_cache, say)
         stage = work / "stage"
         stage.mkdir()
         log = StepLog(stage / "logs" / "build.log")
@@ -221,7 +228,7 @@ def _build(
         apply_patches(plan.source.version, src, log, say)
         (src / "pjlib" / "include" / "pj" / "config_site.h").write_text(plan.header)
         (stage / "config_site.h").write_text(plan.header)
-        engine = engine_for(plan, log, opts.ccache, epoch)
+        engine = engine_for(plan, log, compiler_cache, epoch)
         checked = checks_configure(plan.engine)
         if checked:
             say("configure: " + " ".join(plan.configure_args))
@@ -238,6 +245,7 @@ def _build(
         say("install")
         engine.install(plan, src, stage / "prefix")
         collect_test_tree(src, stage / "tests", plan.catalog)
+        compiled = _ccache_report(compiler_cache, remote, say)
     abi = check_glibc(stage, plan.target.glibc) if plan.target.glibc else None
 
     verified, binaries = _verify(plan, stage, work, say)
@@ -271,7 +279,8 @@ def _build(
     )
     # ccache's base_dir turns paths under the home into relative ones (debug info, __FILE__):
     # the bytes depend on it, so the manifest says, and `pjbuild verify` replays it
-    manifest["toolchain"]["ccache"] = bool(opts.ccache and shutil.which("ccache"))
+    manifest["toolchain"]["ccache"] = compiler_cache.enabled
+    manifest["ccache"] = compiled  # what this build's compiles got from ccache
     manifest["components"] = plan.components_json(found)
     if macros:  # what configure decided (its generated headers' macros; None: left undefined)
         manifest["configure"] = macros
@@ -303,6 +312,35 @@ def _build(
         error.kept = str(stage)
         raise error
     return manifest, suite
+
+
+def _compiler_cache(opts: BuildOptions, work: Path, say: Say) -> tuple[Ccache, dict[str, str]]:
+    """ccache for this build's compiles, with the remote if it answers (checked once: a remote
+    that is down or times out is left out, so no compile waits on it); and what became of the
+    remote: its URL redacted, and "used", "unreachable: <why>" or "none"."""
+    remote = opts.ccache_remote
+    stats = work / CCACHE_STATS
+    if remote is None or not opts.ccache or not shutil.which("ccache"):
+        return ccache_for(opts.ccache, None, stats), {"remote": "", "remote_state": "none"}
+    why = check_remote(remote)
+    if why:
+        say(f"warning: ccache remote {remote.shown}: {why}; building with the local cache only")
+        state = f"unreachable: {why}"
+        return ccache_for(True, None, stats), {"remote": remote.shown, "remote_state": state}
+    say(f"ccache remote storage: {remote.shown}")
+    return ccache_for(True, remote, stats), {"remote": remote.shown, "remote_state": "used"}
+
+
+def _ccache_report(used: Ccache, remote: dict[str, str], say: Say) -> dict[str, Any]:
+    """The build's ccache figures (its statistics log), for the manifest and the build JSON;
+    one warning when compiles could not reach a remote that answered at first."""
+    stats = read_stats(used.stats_log) if used.stats_log else Stats()
+    if used.remote is not None and stats.remote_errors:
+        say(
+            f"warning: ccache remote {used.remote.shown}: {stats.remote_errors} compiles could "
+            "not reach it (ccache compiled them with the local cache)"
+        )
+    return {"enabled": used.enabled, **stats.to_json(), **remote}
 
 
 def _ctest(

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pjbuild.core import ccache
 from pjbuild.core.errors import ConfigError
 from pjbuild.inputs import registry
 
@@ -50,6 +51,29 @@ def rebuild(p: argparse.ArgumentParser) -> None:
     """--force and --no-ccache: how a command that builds treats the cache."""
     p.add_argument("--force", action="store_true", help="rebuild even on a cache hit")
     p.add_argument("--no-ccache", action="store_true", help="do not use ccache")
+    p.add_argument(
+        "--ccache-remote",
+        metavar="URL",
+        default=None,
+        help="ccache remote storage behind the local cache (redis://, redis+unix:, http://, "
+        f"file:; default: ${ccache.ENV_REMOTE}); not an input: the artifact is the same",
+    )
+
+
+def ccache_remote(args: argparse.Namespace) -> ccache.Remote | None:
+    """--ccache-remote, else PJBUILD_CCACHE_REMOTE (empty: none); checked (ConfigError)."""
+    given = args.ccache_remote
+    text = given if given is not None else os.environ.get(ccache.ENV_REMOTE, "")
+    if not text.strip():
+        return None
+    if args.no_ccache:
+        if given is None:
+            return None  # --no-ccache wins over the environment's remote
+        raise ConfigError(
+            "--ccache-remote needs ccache, and --no-ccache turns it off",
+            hint="leave out one of --ccache-remote and --no-ccache",
+        )
+    return ccache.parse_remote(text)
 
 
 def building(

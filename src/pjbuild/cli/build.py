@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from pjbuild.build.run import BuildOptions, run_build
     from pjbuild.plan import make_plan
 
+    remote = shared.ccache_remote(args)  # checked before anything is planned
     with live.display(json=args.json, quiet=args.quiet) as shown:
         plan = make_plan(shared.request(args))
         if args.ctest and plan.engine != cmake.ENGINE:
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                 jobs=args.jobs,
                 force=args.force or args.ctest,  # CTest runs in the build tree: a rebuild
                 ccache=not args.no_ccache,
+                ccache_remote=remote,
                 test_jobs=args.test_jobs,
                 progress=shown.progress,
                 ctest=args.ctest,

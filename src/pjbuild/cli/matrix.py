@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             test_jobs=args.test_jobs,
             force=args.force,
             ccache=not args.no_ccache,
+            ccache_remote=shared.ccache_remote(args),
             perf=args.perf,
             say=shown.say,
             progress=shown.progress,

@@ -114,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
         f"python API {api}, inputs digest {plan.digest}"
     )
     opts = BuildOptions(
-        jobs=args.jobs, force=args.force, ccache=not args.no_ccache, test_jobs=args.test_jobs
+        jobs=args.jobs,
+        force=args.force,
+        ccache=not args.no_ccache,
+        ccache_remote=shared.ccache_remote(args),
+        test_jobs=args.test_jobs,
     )
     outcome = run_build(plan, opts, say)
     say(f"artifact: {outcome.artifact} ({'cache hit' if outcome.cache_hit else 'built'})")

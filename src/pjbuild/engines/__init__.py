@@ -9,6 +9,7 @@ import importlib
 from pathlib import Path
 from typing import Protocol
 
+from pjbuild.core.ccache import Ccache
 from pjbuild.core.steplog import StepLog
 from pjbuild.inputs.registry import load_engines
 from pjbuild.inputs.targets import Target
@@ -26,7 +27,7 @@ class Engine(Protocol):
 
 
 class EngineClass(Protocol):
-    def __call__(self, log: StepLog, *, ccache: bool, epoch: int) -> Engine: ...
+    def __call__(self, log: StepLog, *, ccache: Ccache, epoch: int) -> Engine: ...
 
 
 def engine_class(name: str) -> EngineClass:
@@ -35,7 +36,7 @@ def engine_class(name: str) -> EngineClass:
     return cls
 
 
-def engine_for(plan: BuildPlan, log: StepLog, ccache: bool, epoch: int) -> Engine:
+def engine_for(plan: BuildPlan, log: StepLog, ccache: Ccache, epoch: int) -> Engine:
     return engine_class(plan.engine)(log, ccache=ccache, epoch=epoch)
 
 

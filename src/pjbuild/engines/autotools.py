@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pjbuild.core import paths
+from pjbuild.core.ccache import OFF, Ccache
 from pjbuild.core.steplog import StepLog
 from pjbuild.inputs import repro
 from pjbuild.plan import BuildPlan
@@ -16,16 +17,15 @@ from pjbuild.plan import BuildPlan
 @dataclass
 class AutotoolsEngine:
     log: StepLog
-    ccache: bool = True
+    ccache: Ccache = OFF
     name: str = "autotools"
     epoch: int = 0  # SOURCE_DATE_EPOCH of the extracted archive (pjbuild.inputs.repro)
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
         env = repro.compile_env(dict(plan.env), self.epoch, paths.home(), src)
-        if self.ccache and shutil.which("ccache"):
-            for var in ("CC", "CXX", "LD"):
-                env[var] = f"ccache {env[var]}"
-        return env
+        for var in ("CC", "CXX", "LD"):
+            env[var] = self.ccache.wrap(env[var])
+        return {**env, **self.ccache.env()}
 
     def configure(self, plan: BuildPlan, src: Path) -> None:
         self.log.run("configure", plan.configure_command(), src, self._env(plan, src))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pjbuild import __version__
 from pjbuild.core import paths
+from pjbuild.core.ccache import OFF, Ccache
 from pjbuild.core.errors import BuildError, ConfigError
 from pjbuild.core.procs import find_tool
 from pjbuild.core.steplog import StepLog
@@ -53,13 +54,14 @@ def check_cmake(have: tuple[int, ...] | None = None) -> None:
 @dataclass
 class CMakeEngine:
     log: StepLog
-    ccache: bool = True
+    ccache: Ccache = OFF
     name: str = cmake.ENGINE
     epoch: int = 0  # SOURCE_DATE_EPOCH of the extracted archive (pjbuild.inputs.repro)
 
     def _env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
         """The compile environment, as every engine's (pjbuild.inputs.repro.compile_env)."""
-        return repro.compile_env(dict(plan.env), self.epoch, paths.home(), src)
+        env = repro.compile_env(dict(plan.env), self.epoch, paths.home(), src)
+        return {**env, **self.ccache.env()}
 
     def _step_env(self, plan: BuildPlan, src: Path) -> dict[str, str]:
         """What cmake runs with: the toolchain file has the compilers and flags, and CMake
@@ -79,7 +81,7 @@ class CMakeEngine:
         toolchain.write_text(toolchain_text(plan, env, f"pjbuild {__version__}"))
         argv = [program("cmake"), *plan.configure_command()[1:]]
         argv.append(f"-DCMAKE_MAKE_PROGRAM={program('ninja')}")
-        if self.ccache and shutil.which("ccache"):
+        if self.ccache.enabled:
             argv += ["-DCMAKE_C_COMPILER_LAUNCHER=ccache", "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"]
         self.log.run("configure", argv, src, self._step_env(plan, src))
 

@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from pjbuild.core.ccache import OFF, Ccache
 from pjbuild.core.errors import BuildError
 from pjbuild.core.steplog import StepLog
 from pjbuild.engines.autotools import install_extra
@@ -30,7 +31,7 @@ def run_env(plan: BuildPlan) -> dict[str, str]:
 @dataclass
 class MSBuildEngine:
     log: StepLog
-    ccache: bool = False  # no ccache for cl
+    ccache: Ccache = OFF  # no ccache for cl
     name: str = "msbuild"
     epoch: int = 0  # unused: cl has no __DATE__ override through the environment here
 

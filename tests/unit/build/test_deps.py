@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pjbuild.build import deps as depbuild
+from pjbuild.core.ccache import OFF
 from pjbuild.core.errors import BuildError, SourceError
 from pjbuild.inputs.deps import DepRecipe, load_recipes, parse_recipe, source_digest
 from pjbuild.inputs.sources import sha256_file
@@ -96,7 +97,7 @@ def test_source_build_is_cached_and_published_atomically(
     recipe = _tiny(tmp_path, monkeypatch)
     choice = _choice(recipe)
     said: list[str] = []
-    prefix = depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False, say=said.append)
+    prefix = depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=OFF, say=said.append)
     assert (prefix / "lib" / "libtiny.a").is_file() and (prefix / "include/tiny/tiny.h").is_file()
     manifest = json.loads((prefix.parent / "manifest.json").read_text())
     assert manifest["inputs_digest"] == choice.digest
@@ -106,7 +107,7 @@ def test_source_build_is_cached_and_published_atomically(
     assert any("building tiny" in s for s in said)
     assert not (home / "deps" / "work" / choice.digest).exists()
     said.clear()
-    depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False, say=said.append)
+    depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=OFF, say=said.append)
     assert not said, "second use is a cache hit"
 
 
@@ -116,7 +117,7 @@ def test_failed_source_build_publishes_nothing(
     monkeypatch.setenv("FAIL", "1")
     choice = _choice(_tiny(tmp_path, monkeypatch))
     with pytest.raises(BuildError, match="configure failed"):
-        depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False)
+        depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=OFF)
     assert not (home / "deps" / "artifacts" / choice.digest).exists()
 
 
@@ -127,7 +128,7 @@ def test_dependency_checksum_mismatch_shows_both_digests(
     monkeypatch.setenv("PJBUILD_MIRROR", str(archive.parent))
     choice = _choice(_tiny_recipe(archive, tmp_path, sha="0" * 64))
     with pytest.raises(SourceError) as e:
-        depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False)
+        depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=OFF)
     assert "0" * 64 in e.value.summary and sha256_file(archive) in e.value.summary
     assert not (home / "deps" / "artifacts" / choice.digest).exists()
 
@@ -146,7 +147,7 @@ def test_preset_dependency_flags_make_a_separate_dependency_build(
     assert "cflags" not in plain.summary()
     logs = {}
     for choice in (plain, small):
-        prefix = depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=False)
+        prefix = depbuild.ensure(choice, TARGETS["linux-x86_64"], 1, ccache=OFF)
         logs[choice.digest] = (prefix.parent / "logs" / "build.log").read_text()
         sections = subprocess.run(
             ["readelf", "-SW", str(prefix / "lib" / "libtiny.a")], capture_output=True, text=True
@@ -179,7 +180,7 @@ def test_cmake_dependencies_get_the_preset_flags_instead_of_release(
         "/p",
         tmp_path / "d",
         1,
-        False,
+        OFF,
         log,  # type: ignore[arg-type]
         0,
         optimize=optimize,
@@ -192,3 +193,38 @@ def test_cmake_dependencies_get_the_preset_flags_instead_of_release(
     else:  # a build type that adds nothing, so -Os is the last word
         assert "-DCMAKE_BUILD_TYPE=None" in configure
         assert flags.startswith("-DCMAKE_C_FLAGS=-Os -ffunction-sections ")
+
+
+def test_dependencies_compile_through_the_builds_ccache_and_its_remote(tmp_path: Path) -> None:
+    """The remote is the build's, for pjproject and its dependencies alike."""
+    from pjbuild.core.ccache import Ccache, parse_remote
+
+    used = Ccache(True, parse_remote("redis://127.0.0.1:6379"), tmp_path / "stats.log")
+    target = TARGETS["linux-armhf"]
+    ctx = depbuild.BuildContext(
+        RECIPES["mbedtls"],
+        target,
+        tmp_path,
+        "/p",
+        tmp_path / "d",
+        1,
+        used,
+        None,
+        0,  # type: ignore[arg-type]
+    )
+    env = ctx.env()
+    assert env["CC"] == f"ccache {target.compilers.cc}"
+    assert env["CCACHE_REMOTE_STORAGE"].startswith("redis://127.0.0.1:6379|connect-timeout=")
+    assert env["CCACHE_STATSLOG"] == str(tmp_path / "stats.log")
+    ctx = depbuild.BuildContext(
+        RECIPES["mbedtls"],
+        target,
+        tmp_path,
+        "/p",
+        tmp_path / "d",
+        1,
+        OFF,
+        None,
+        0,  # type: ignore[arg-type]
+    )
+    assert ctx.env()["CC"] == target.compilers.cc and "CCACHE_REMOTE_STORAGE" not in ctx.env()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pjbuild.core.ccache import OFF, ccache_for
 from pjbuild.inputs import repro
 from pjbuild.plan import Request, make_plan
 
@@ -26,7 +27,7 @@ def _compile_with_ccache(home: Path, digest: str, ccache_dir: Path) -> tuple[byt
     (src / "build").mkdir(parents=True)
     (src / "x.c").write_text("const char *where(void) { return __FILE__; }\n")
     plan = make_plan(Request(target="host", tls="none", tests="none", fetch=False))
-    engine = AutotoolsEngine(StepLog(home / "log.txt"), ccache=True, epoch=1)
+    engine = AutotoolsEngine(StepLog(home / "log.txt"), ccache=ccache_for(True), epoch=1)
     env = {**os.environ, **engine._env(plan, src), "CCACHE_DIR": str(ccache_dir)}
     cc, cflags = env["CC"].split(), env["CFLAGS"].split()
     subprocess.run(
@@ -55,7 +56,7 @@ def test_the_tree_map_comes_after_the_home_map(home: Path) -> None:
 
     plan = make_plan(Request(target="linux-armhf", tls="mbedtls", fetch=False))
     tree = home / "work" / plan.digest / "src"
-    env = AutotoolsEngine(StepLog(home / "log.txt"), ccache=False)._env(plan, tree)
+    env = AutotoolsEngine(StepLog(home / "log.txt"), ccache=OFF)._env(plan, tree)
     for var in ("CFLAGS", "CXXFLAGS"):
         flags = env[var].split()
         home_map = flags.index(f"-ffile-prefix-map={home.resolve()}=/pjbuild")
