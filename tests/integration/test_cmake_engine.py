@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pjbuild.core.procs import find_tool
-from pjbuild.engines.toolchain import toolchain_text
 from pjbuild.inputs import cmake
-from pjbuild.inputs.targets import Target, load_targets
-from pjbuild.ontarget.runners import runner_for
+from pjbuild.inputs.targets import load_targets
 from pjbuild.plan import Request, make_plan
 
-from .conftest import Pjbuild, pkg_config_flags
+from .conftest import Pjbuild, cmake_consumer, pkgconfig_consumer, program, run_on_target
 
 pytestmark = pytest.mark.integration
 
@@ -40,31 +35,6 @@ BUILDS = [
         ("windows-mingw-x86_64", "mbedtls"), id="mingw-x86_64-mbedtls", marks=pytest.mark.extended
     ),
 ]
-HELLO = (
-    "#include <pjlib.h>\n#include <pjmedia.h>\n#include <stdio.h>\n"
-    "int main(void){ if (pj_init()!=PJ_SUCCESS) return 1;"
-    ' printf("pj %s ssl=%d big=%d\\n", pj_get_version(), PJ_HAS_SSL_SOCK, PJ_IS_BIG_ENDIAN);'
-    " pj_shutdown(); return 0; }\n"
-)
-
-
-CONSUMER = """cmake_minimum_required(VERSION 3.28)
-project(consumer C CXX)
-find_package(Pj CONFIG REQUIRED)
-add_executable(hello hello.c)
-target_link_libraries(hello PRIVATE Pj::pjsua-lib)
-"""
-
-
-def _run_on_target(target: Target, exe: Path) -> str:
-    """The program's last output line, run through the target's runner (its environment too)."""
-    done = runner_for(target).run([str(exe)], exe.parent, 120)
-    assert done.returncode == 0, done.output[-2000:]
-    return done.output.strip().splitlines()[-1]
-
-
-def _exe(target: Target, folder: Path) -> Path:
-    return folder / ("hello.exe" if target.os == "windows" else "hello")
 
 
 @pytest.fixture(scope="module", params=BUILDS)
@@ -107,29 +77,15 @@ def test_static_libraries_are_in_lib_not_bin(built: dict[str, Any]) -> None:
     assert not list((prefix / "bin").rglob("*.a"))  # upstream put them there (patch 0017)
     assert (prefix / "lib" / "cmake" / "Pj" / "PjConfig.cmake").is_file()
     target = load_targets([])[built["target"]]
-    assert os.access(_exe(target, prefix / "bin").with_stem("pjsua"), os.X_OK)
+    assert os.access(program(target, prefix / "bin").with_stem("pjsua"), os.X_OK)
 
 
 def test_a_pkg_config_consumer_links_from_a_moved_prefix(
     built: dict[str, Any], tmp_path: Path
 ) -> None:
     target = load_targets([])[built["target"]]
-    moved = tmp_path / "elsewhere" / "prefix"
-    shutil.copytree(Path(built["artifact"]) / "prefix", moved, symlinks=True)
-    (tmp_path / "hello.c").write_text(HELLO)
-    env = {**os.environ, "PKG_CONFIG_PATH": str(moved / "lib" / "pkgconfig")}
-    env.pop("PKG_CONFIG_LIBDIR", None)
-    flags = pkg_config_flags(env)
-    assert any(str(moved) in f for f in flags) and not any("/bin/" in f for f in flags)
-    exe = _exe(target, tmp_path)
-    compiler = shutil.which(target.compilers.cxx) or target.compilers.cxx
-    subprocess.run(
-        [compiler, "-x", "c", str(tmp_path / "hello.c"), "-x", "none", "-o", str(exe), *flags,
-         *target.ldflags],
-        check=True,
-    )  # fmt: skip
     big = int(target.endianness == "big")
-    assert _run_on_target(target, exe) == f"pj 2.17 ssl=1 big={big}"
+    assert run_on_target(target, pkgconfig_consumer(built, tmp_path)) == f"pj 2.17 ssl=1 big={big}"
 
 
 def test_a_cmake_consumer_finds_pj_in_a_moved_prefix(
@@ -139,32 +95,10 @@ def test_a_cmake_consumer_finds_pj_in_a_moved_prefix(
     copied elsewhere; a cross target's consumer is built with pjbuild's generated toolchain
     file (its prefix added as a find root) and run under the target's emulator."""
     target = load_targets([])[built["target"]]
-    moved = tmp_path / "elsewhere" / "prefix"
-    shutil.copytree(Path(built["artifact"]) / "prefix", moved, symlinks=True)
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "CMakeLists.txt").write_text(CONSUMER)
-    (tmp_path / "src" / "hello.c").write_text(HELLO)
     monkeypatch.setenv("PJBUILD_HOME", str(pjb.home))  # the plan of the build being tested
-    plan = make_plan(
-        Request(target=target.name, tls=built["tls"]["requested"], engine="cmake", fetch=False)
-    )
-    toolchain = tmp_path / "toolchain.cmake"
-    toolchain.write_text(toolchain_text(plan, dict(plan.env), "the test"))
-    cmake_exe = find_tool("cmake") or "cmake"
-    configure = [
-        cmake_exe, "-S", str(tmp_path / "src"), "-B", str(tmp_path / "b"), "-G", "Ninja",
-        f"-DCMAKE_MAKE_PROGRAM={find_tool('ninja')}", f"--toolchain={toolchain}",
-        f"-DCMAKE_PREFIX_PATH={moved}",
-        *([f"-DCMAKE_FIND_ROOT_PATH={moved}"] if target.cross else []),
-    ]  # fmt: skip
-    done = subprocess.run(configure, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    built_exe = subprocess.run(
-        [cmake_exe, "--build", str(tmp_path / "b")], capture_output=True, text=True, check=False
-    )
-    assert built_exe.returncode == 0, built_exe.stdout[-3000:]
+    exe = cmake_consumer(built, "cmake", tmp_path)
     big = int(target.endianness == "big")
-    assert _run_on_target(target, _exe(target, tmp_path / "b")) == f"pj 2.17 ssl=1 big={big}"
+    assert run_on_target(target, exe) == f"pj 2.17 ssl=1 big={big}"
 
 
 @pytest.mark.extended  # each upstream test program whole: up to --ctest-timeout each

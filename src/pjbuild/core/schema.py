@@ -60,6 +60,7 @@ CMAKE: Shape = {
     "refused": "pairs",
     "tls_refused?": "pairs",
     "unavailable?": "any",
+    "exported": "pairs",
 }
 
 ENGINES: Shape = {

@@ -7,9 +7,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from pjbuild import __version__
 from pjbuild.core import paths
 from pjbuild.core.ccache import OFF, Ccache
 from pjbuild.core.steplog import StepLog
+from pjbuild.engines import cmake_package
 from pjbuild.inputs import repro
 from pjbuild.plan import BuildPlan
 
@@ -38,6 +40,8 @@ class AutotoolsEngine:
         self.log.run("install", ["make", "install", f"prefix={prefix}"], src, env)
         merge_deps(plan, prefix)
         relocate_pkgconfig(prefix)
+        # find_package(Pj) with upstream CMake's target names, as the cmake engine's prefix
+        cmake_package.write_package(prefix, f"pjbuild {__version__}")
         bin_dir = prefix / "bin"
         bin_dir.mkdir(exist_ok=True)
         for exe in sorted((src / "pjsip-apps" / "bin").glob("pjsua-*")):

@@ -26,6 +26,7 @@ class CMakeData:
     refused: tuple[tuple[str, str], ...]
     tls_refused: tuple[tuple[str, str], ...] = ()
     unavailable: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    exported: tuple[tuple[str, str], ...] = ()  # autotools library name -> upstream's target
 
     def unavailable_on(self, os_name: str) -> tuple[tuple[str, str], ...]:
         """The bundled components upstream's CMake does not build for ``os_name``, with why."""
@@ -47,6 +48,7 @@ def load() -> CMakeData:
             (os_name, tuple((str(k), str(v)) for k, v in table.items()))
             for os_name, table in data.get("unavailable", {}).items()
         ),
+        exported=tuple(data["exported"].items()),
     )
 
 
