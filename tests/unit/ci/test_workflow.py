@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pjbuild.ci.workflow import ci_data, github_workflow, matrix_entries, summary_markdown
+from pjbuild.ci.github import github_workflow
+from pjbuild.ci.jobs import ci_data, matrix_entries
+from pjbuild.ci.summary import summary_markdown
 from pjbuild.inputs.targets import load_targets
 from tests.unit.conftest import MSVC
 
