@@ -30,11 +30,13 @@ HEADER = (
     "# regenerate: pjbuild ci gitlab --out .gitlab-ci.yml\n"
     "# Remote compiler cache: define the masked CI/CD variable PJBUILD_CCACHE_REMOTE (off unset).\n"
 )
-# the job description's placeholders in a GitLab job (its variables)
+# the job description's placeholders in a GitLab job (its variables). The workspace is the
+# folder the script starts in: GitLab starts it in $CI_PROJECT_DIR, and gitlab-ci-local's
+# --force-shell-executor names the Docker path there (/builds/...) but runs in the checkout.
 VALUES = {
     "target": "$PJBUILD_TARGET",
     "tests": "$PJBUILD_TESTS",
-    "workspace": "$CI_PROJECT_DIR",
+    "workspace": "$PWD",
 }
 VENV = ".pjbuild-venv"
 REPORT = "pjbuild-report.md"
@@ -139,11 +141,10 @@ def _build_template(job: BuildJob, apt_lists: str) -> dict[str, Any]:
         "stage": "build",
         # the job's PJBUILD_CCACHE_REMOTE (job.secrets) is the project's masked variable,
         # inherited: never defined here
-        "variables": {
-            **{k: fill(v, values) for k, v in job.env},
-            "PJBUILD_COLLECT": job.collect_script,
-        },
+        "variables": {"PJBUILD_COLLECT": job.collect_script},
         "script": [
+            # exported by the script: GitLab does not expand $PWD in variables
+            *(f'export {k}="{fill(v, values)}"' for k, v in job.env),
             f'if [ "$PJBUILD_INSTALL" = yes ]; then {apt_lists}; {fill(job.doctor, values)}; fi',
             fill(job.build, values),
             fill(job.collect, values),
