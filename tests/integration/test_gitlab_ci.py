@@ -36,16 +36,16 @@ def _run(clone: Path, *args: str, **variables: str) -> subprocess.CompletedProce
     }
     # the jobs inherit this environment (shell executor): nothing of the test's pjbuild
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PJBUILD_", "PYTHON"))}
+    home = clone.parent / "gitlab-ci-local-home"  # not the user's ~/.gitlab-ci-local
+    # --shell-isolation: a checkout per job, so the cache is really saved and restored
+    options = ["--home", str(home), "--force-shell-executor", "--shell-isolation", "--no-color"]
     return subprocess.run(
         [
             str(GITLAB_CI_LOCAL),
-            "--home", str(clone.parent / "gitlab-ci-local-home"),
-            "--force-shell-executor",
-            "--shell-isolation",  # a checkout per job, so the cache is really saved/restored
-            "--no-color",
+            *options,
             *(x for k, v in values.items() for x in ("--variable", f"{k}={v}")),
             *args,
-        ],  # fmt: skip
+        ],
         cwd=clone,
         env=env,
         capture_output=True,

@@ -217,9 +217,7 @@ def gitlab_pipeline(targets: Iterable[Target]) -> str:
             )
     used = [r for r in known if r in by_target.values()]
     # the report runs on the runner of the default runs-on (Linux)
-    home = runner_of(
-        TargetJob("report", str(data["runs_on_default"]), False, "", "none"), known
-    )
+    home = runner_of(TargetJob("report", str(data["runs_on_default"]), False, "", "none"), known)
     pipeline: dict[str, Any] = {"stages": list(data["gitlab"]["stages"])}
     for r in dict.fromkeys([*used, home]):
         pipeline[r.template] = _runner_template(r)
@@ -231,9 +229,7 @@ def gitlab_pipeline(targets: Iterable[Target]) -> str:
     for j in jobs:
         pipeline[f"build:{j.target}"] = _build(j, by_target[j.target], job)
     pipeline["report"] = _report(jobs, job, home)
-    text = yaml.dump(
-        pipeline, Dumper=_Dumper, sort_keys=False, width=200, default_flow_style=False
-    )
+    text = yaml.dump(pipeline, Dumper=_Dumper, sort_keys=False, width=200, default_flow_style=False)
     return HEADER + text
 
 

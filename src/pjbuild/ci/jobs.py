@@ -68,7 +68,7 @@ def fill(command: str, values: dict[str, str]) -> str:
     except (KeyError, ValueError) as e:
         raise ConfigError(
             f"{paths.ci_jobs_file()}: a command has an unknown placeholder: {command!r}",
-            hint="use only " + ", ".join("{%s}" % p for p in PLACEHOLDERS) + " in its commands",
+            hint="use only " + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + " in its commands",
         ) from e
 
 
