@@ -13,30 +13,20 @@ from typing import Any
 import pytest
 import yaml
 
-from pjbuild.ci import jobs
-from pjbuild.ci.github import github_workflow
 from pjbuild.ci.gitlab import digest_variable, gitlab_pipeline
-from pjbuild.ci.jobs import build_job, ci_data
-from pjbuild.core import paths
+from pjbuild.ci.jobs import ci_data
 from pjbuild.inputs.targets import load_targets
+from tests.unit.ci.conftest import MyBoard
 from tests.unit.cli.conftest import pjbuild
 
 REPO = Path(__file__).resolve().parents[3]
 PIPELINE = REPO / ".gitlab-ci.yml"
 GITLAB_CI_LOCAL = REPO / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
-SHIPPED = REPO / "toolchains"
 
 
 def _pipeline() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(PIPELINE.read_text())
     return data
-
-
-def _my_board(folder: Path, name: str, extra: str = "") -> None:
-    """A user's target: linux-mips under another name (in a --toolchains-dir folder)."""
-    text = (SHIPPED / "linux-mips.toml").read_text().replace('"linux-mips"', f'"{name}"', 1)
-    folder.mkdir(exist_ok=True)
-    (folder / f"{name}.toml").write_text(text + extra)
 
 
 def test_committed_pipeline_is_current() -> None:
@@ -109,57 +99,9 @@ def test_msvc_and_macos_go_to_their_runners_tags() -> None:
     assert p[".pjbuild:runner:linux"]["image"] == runners["linux"]["image"]
 
 
-def test_a_new_target_is_a_job_in_both_pipelines(tmp_path: Path) -> None:
-    _my_board(tmp_path, "my-board")
-    targets = load_targets([tmp_path]).values()
-    lab = yaml.safe_load(gitlab_pipeline(targets))
-    assert lab["build:my-board"]["variables"]["PJBUILD_TARGET"] == "my-board"
-    hub = yaml.safe_load(github_workflow(targets))
-    include = hub["jobs"]["build"]["strategy"]["matrix"]["include"]
-    assert "my-board" in [e["target"] for e in include]
-    # and through the command line
-    out = tmp_path / "lab.yml"
-    done = pjbuild("ci", "gitlab", "--toolchains-dir", str(tmp_path), "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    assert "build:my-board" in yaml.safe_load(out.read_text())
-
-
-def test_both_generators_render_one_job_description(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A command changed in ci/jobs.toml changes both pipelines."""
-    changed = tmp_path / "jobs.toml"
-    text = paths.ci_jobs_file().read_text()
-    changed.write_text(text.replace('--tests "{tests}" --json', '--tests "{tests}" --keep --json'))
-    monkeypatch.setattr(jobs.paths, "ci_jobs_file", lambda: changed)
-    targets = [load_targets()["linux-mips"]]
-    hub = github_workflow(targets)
-    lab = gitlab_pipeline(targets)
-    assert (
-        'pjbuild build --target "${{ matrix.target }}" --tests "${{ matrix.tests }}" --keep' in hub
-    )
-    assert 'pjbuild build --target "$PJBUILD_TARGET" --tests "$PJBUILD_TESTS" --keep' in lab
-    job = build_job()
-    assert job.secrets == ("PJBUILD_CCACHE_REMOTE",)
-    assert "PJBUILD_CCACHE_REMOTE: ${{ secrets.PJBUILD_CCACHE_REMOTE }}" in hub
-
-
-def test_an_unknown_placeholder_is_a_config_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    changed = tmp_path / "jobs.toml"
-    doctor = 'doctor = \'pjbuild doctor --target "{target}"'
-    text = paths.ci_jobs_file().read_text()
-    assert doctor in text
-    changed.write_text(text.replace(doctor, doctor.replace("{target}", "{targte}")))
-    monkeypatch.setattr(jobs.paths, "ci_jobs_file", lambda: changed)
-    with pytest.raises(jobs.ConfigError, match="unknown placeholder"):
-        gitlab_pipeline([load_targets()["linux-mips"]])
-
-
-def test_a_runner_no_gitlab_runner_takes_is_an_error(tmp_path: Path) -> None:
+def test_a_runner_no_gitlab_runner_takes_is_an_error(tmp_path: Path, my_board: MyBoard) -> None:
     """One `error:` and one `fix:` line, exit 2, and nothing written."""
-    _my_board(tmp_path, "my-board", '\n[ci]\nruns-on = "solaris-11"\n')
+    my_board(tmp_path, "my-board", '\n[ci]\nruns-on = "solaris-11"\n')
     out = tmp_path / "new" / "lab.yml"
     done = pjbuild(
         "ci", "gitlab", "--toolchains-dir", str(tmp_path), "--targets", "my-board,linux-mips",
