@@ -83,14 +83,14 @@ def runners(data: dict[str, Any]) -> list[Runner]:
     ]
 
 
-def runner_of(job: TargetJob, known: list[Runner]) -> Runner:
+def runner_of(runs_on: str, known: list[Runner], who: str) -> Runner:
+    """The GitLab runner of a runs-on label (``who``: the job that needs it, for the error)."""
     for r in known:
-        if job.runs_on in r.runs_on:
+        if runs_on in r.runs_on:
             return r
     raise ConfigError(
-        f"target '{job.target}' runs on '{job.runs_on}', which no GitLab runner in "
-        f"{paths.ci_data_file()} lists",
-        hint=f"add '{job.runs_on}' to the runs_on of a [gitlab.runners.<name>] table there",
+        f"{who} runs on '{runs_on}', which no GitLab runner in {paths.ci_data_file()} lists",
+        hint=f"add '{runs_on}' to the runs_on of a [gitlab.runners.<name>] table there",
     )
 
 
@@ -205,7 +205,7 @@ def gitlab_pipeline(targets: Iterable[Target]) -> str:
             hint="choose supported targets (`pjbuild targets` lists them), or leave out --targets",
         )
     known = runners(data)
-    by_target = {j.target: runner_of(j, known) for j in jobs}
+    by_target = {j.target: runner_of(j.runs_on, known, f"target '{j.target}'") for j in jobs}
     names: dict[str, str] = {}
     for j in jobs:
         other = names.setdefault(digest_variable(j.target), j.target)
@@ -217,7 +217,7 @@ def gitlab_pipeline(targets: Iterable[Target]) -> str:
             )
     used = [r for r in known if r in by_target.values()]
     # the report runs on the runner of the default runs-on (Linux)
-    home = runner_of(TargetJob("report", str(data["runs_on_default"]), False, "", "none"), known)
+    home = runner_of(str(data["runs_on_default"]), known, "the report job (runs_on_default)")
     pipeline: dict[str, Any] = {"stages": list(data["gitlab"]["stages"])}
     for r in dict.fromkeys([*used, home]):
         pipeline[r.template] = _runner_template(r)
