@@ -1,1 +1,1 @@
-"""CI generation: the GitHub workflow, the CI matrix, the summary of build jobs."""
+"""CI generation: one job description as the GitHub workflow and the GitLab pipeline."""

@@ -1,5 +1,6 @@
-"""`pjbuild ci`: CI from the target list (`github`: a GitHub Actions workflow; `matrix`: the
-matrix for other CI systems; `summary`: the Markdown report of the build jobs' results)."""
+"""`pjbuild ci`: CI from the target list (`github`: a GitHub Actions workflow; `gitlab`: a
+GitLab CI pipeline; `matrix`: the matrix for other CI systems; `summary`: the Markdown report
+of the build jobs' results)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def add(sub: Subcommands) -> None:
     q.add_argument("--targets", default=None, help="comma-separated (default: every supported)")
     q.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
     shared.data_dirs(q)
+    q = ci_sub.add_parser("gitlab", help="write a GitLab CI pipeline (a job per target)")
+    q.add_argument("--targets", default=None, help="comma-separated (default: every supported)")
+    q.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
+    shared.data_dirs(q)
     q = ci_sub.add_parser("matrix", help="the CI matrix (every target) for other CI systems")
     q.add_argument("--targets", default=None)
     shared.json_output(q, "JSON (the default output is a table)")
@@ -37,7 +42,10 @@ def add(sub: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pjbuild.ci.workflow import github_workflow, matrix_entries, summary_markdown
+    from pjbuild.ci.github import github_workflow
+    from pjbuild.ci.gitlab import gitlab_pipeline
+    from pjbuild.ci.jobs import matrix_entries
+    from pjbuild.ci.summary import summary_markdown
 
     if args.ci_command == "summary":
         print(summary_markdown(args.results, shared.names(args.targets)), end="")
@@ -49,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
         chosen = list(targets.values())
     if args.ci_command == "github":
         emit(github_workflow(chosen), args.out)
+        return 0
+    if args.ci_command == "gitlab":
+        emit(gitlab_pipeline(chosen), args.out)
         return 0
     entries = matrix_entries(chosen)
     if args.json:

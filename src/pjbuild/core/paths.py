@@ -36,6 +36,11 @@ def ci_data_file() -> Path:
     return data_root() / "ci" / "ci.toml"
 
 
+def ci_jobs_file() -> Path:
+    """ci/jobs.toml: the build job every CI generator renders (shipped as _data/ci)."""
+    return data_root() / "ci" / "jobs.toml"
+
+
 def _env_dirs(var: str) -> list[Path]:
     value = os.environ.get(var, "")
     return [Path(p) for p in value.split(os.pathsep) if p]

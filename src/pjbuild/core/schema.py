@@ -1,5 +1,5 @@
 """The shapes of pjbuild's own resource files (configure.toml, cmake.toml, engines.toml,
-tools.toml, ci.toml, wheel.toml).
+tools.toml, ci.toml, ci/jobs.toml, wheel.toml).
 
 Each loader reads its file through ``tomlload.Table`` against the shape here: a value of the
 wrong type or a misspelt key is one ConfigError naming the file and the key (exit 2), when the
@@ -94,6 +94,30 @@ CI: Shape = {
     "tests": "text",
     "lint_current_labels": "strings",
     "actions": "pairs",
+    "gitlab": {
+        "stages": "strings",
+        "apt_lists": "text",
+        "runners": (
+            "each",
+            {"runs_on": "strings", "tags": "strings", "image?": "text", "variables": "pairs"},
+        ),
+    },
+}
+
+CI_JOBS: Shape = {
+    "build": {
+        "env": "pairs",
+        "cache": "strings",
+        "secrets": "strings",
+        "install": "text",
+        "doctor": "text",
+        "digest": "text",
+        "build": "text",
+        "collect": "text",
+        "collect_script": "text",
+        "results": "text",
+    },
+    "summary": {"run": "text"},
 }
 
 WHEEL: Shape = {

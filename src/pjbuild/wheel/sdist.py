@@ -35,7 +35,7 @@ from pjbuild.wheel.pyroot import wheel_data
 REQUEST = "pjbuild-sdist.json"
 # the data folders pjbuild reads (paths.data_root()), as a wheel of pjbuild ships them
 DATA = ("toolchains", "config_site", "recipes/pjproject", "recipes/deps", "recipes/pjsua2")
-DATA_FILES = ("ci/ci.toml",)
+DATA_FILES = ("ci/ci.toml", "ci/jobs.toml")
 SKIP = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.mypy_cache)(/|$)|\.pyc$")
 
 

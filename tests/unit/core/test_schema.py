@@ -13,12 +13,13 @@ import pytest
 
 from pjbuild.core import paths
 from pjbuild.core.errors import ConfigError
-from pjbuild.core.schema import CI, CONFIGURE, WHEEL, Shape, check, load_checked
+from pjbuild.core.schema import CI, CI_JOBS, CONFIGURE, WHEEL, Shape, check, load_checked
 from pjbuild.core.tomlload import Table, load_toml
 
 FILES = {
     "configure.toml": (CONFIGURE, paths.resources() / "configure.toml"),
     "ci.toml": (CI, paths.ci_data_file()),
+    "jobs.toml": (CI_JOBS, paths.ci_jobs_file()),
     "wheel.toml": (WHEEL, paths.resources() / "wheel.toml"),
 }
 

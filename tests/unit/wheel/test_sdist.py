@@ -34,7 +34,8 @@ def test_sdist_holds_the_recipe_pjbuild_and_the_request(tmp_path: Path) -> None:
                    "_build/pjbuild/wheel/stubs.py", "_build/pjbuild/resources/wheel.toml",
                    "_build/pjbuild/_data/toolchains/linux-x86_64.toml",
                    "_build/pjbuild/_data/config_site/options.toml",
-                   "_build/pjbuild/_data/ci/ci.toml"):  # fmt: skip
+                   "_build/pjbuild/_data/ci/ci.toml",
+                   "_build/pjbuild/_data/ci/jobs.toml"):  # fmt: skip
         assert f"{top}/{member}" in names, member
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     # the patches pjbuild applies travel with it

@@ -1,9 +1,8 @@
-"""pjbuild.ci.workflow: the GitHub workflow and the JSON matrix come from toolchains/ (MSVC and
-macOS on their runners); the summary of the build jobs."""
+"""pjbuild.ci.github: the GitHub workflow comes from toolchains/ and the job description, and
+actionlint accepts it."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pjbuild.ci.workflow import ci_data, github_workflow, matrix_entries, summary_markdown
+from pjbuild.ci.github import github_workflow
+from pjbuild.ci.jobs import ci_data
 from pjbuild.inputs.targets import load_targets
-from tests.unit.conftest import MSVC
 
 REPO = Path(__file__).resolve().parents[3]
 WORKFLOW = REPO / ".github" / "workflows" / "pjbuild.yml"
@@ -96,32 +95,3 @@ def test_workflow_passes_actionlint(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 1 and "nope" in done.stdout
-
-
-def test_summary_renders_results_and_missing_targets(tmp_path: Path) -> None:
-    folder = tmp_path / "results" / "pjbuild-linux-mips" / "linux-mips"
-    folder.mkdir(parents=True)
-    (folder / "result.json").write_text(
-        json.dumps(
-            {
-                "inputs_digest": "abc123",
-                "tests": {"passed": 39, "failed": 0, "known": 0},
-                "tls": {"requested": "mbedtls", "on_target_test": "passed"},
-            }
-        )
-    )
-    md = summary_markdown(tmp_path / "results", ["linux-mips", "linux-armhf"])
-    assert "| linux-mips | passed | 39 | 0 | 0 | mbedtls | passed | abc123 |" in md
-    assert "| linux-armhf | failed (no result" in md
-
-
-def test_ci_puts_msvc_and_macos_on_their_runners() -> None:
-    entries = {e["target"]: e for e in matrix_entries(load_targets().values())}
-    assert entries["windows-msvc-x64"]["runs-on"].startswith("windows")
-    assert entries["windows-msvc-x64"]["msvc-arch"] == "x64"
-    assert entries["windows-msvc-x86"]["msvc-arch"] == "amd64_x86"
-    assert entries["windows-msvc-arm64"]["runs-on"] == "windows-11-arm"
-    assert entries["macos-arm64"]["runs-on"] == "macos-14"
-    assert entries["macos-x86_64"]["runs-on"] == "macos-13"
-    assert not any(entries[t]["install"] for t in (*MSVC, "macos-arm64", "macos-x86_64"))
-    assert entries["linux-armhf"]["msvc-arch"] == ""
