@@ -75,6 +75,9 @@ class PjprojectConan(ConanFile):
         "system_deps": ["ANY"],
         # where dependencies come from (pjbuild --deps-from): default = the target's providers
         "deps_from": ["default", "system", "source"],
+        # the build engine (pjbuild --engine): default = the target's; cmake: upstream's
+        # CMake build (2.16 and newer)
+        "engine": ["default", *registry.engines()],
         "shared": [False],  # pjbuild builds static, position-independent libraries
         "fPIC": [True],
     }
@@ -86,6 +89,7 @@ class PjprojectConan(ConanFile):
         "overrides": "",
         "system_deps": "",
         "deps_from": "default",
+        "engine": "default",
         "shared": False,
         "fPIC": True,
     }
@@ -120,6 +124,7 @@ class PjprojectConan(ConanFile):
             tests=str(self.conf.get("user.pjbuild:tests", default="")) or None,
             features=features,
             deps_from=None if str(self.options.deps_from) == "default" else str(self.options.deps_from),
+            engine=None if str(self.options.engine) == "default" else str(self.options.engine),
         )
 
     def build(self) -> None:
@@ -161,38 +166,84 @@ class PjprojectConan(ConanFile):
         copy(self, "config_site.h", src=str(artifact), dst=str(Path(self.package_folder, "share", "pjbuild")))
 
     def package_info(self) -> None:
+        from pjbuild.inputs import cmake
+
         lib = Path(self.package_folder, "lib")
         pc = (lib / "pkgconfig" / "libpjproject.pc").read_text()
         self.cpp_info.set_property("pkg_config_name", "libpjproject")
         self.cpp_info.set_property("cmake_file_name", "pjproject")
         self.cpp_info.set_property("cmake_target_name", "pjproject::pjproject")
-        suffix = _suffix(lib)
         defines = re.findall(r"-D(\S+)", _field(pc, "Cflags"))
-        # first occurrence of each (configure repeats the TLS libraries; the first order is
-        # the right link order)
-        private = list(dict.fromkeys(re.findall(r"(?<!\S)-l(\S+)", _field(pc, "Libs.private"))))
-        # libraries pjbuild built from source (merged into the prefix) vs the system's
-        bundled = [n for n in private if (lib / f"lib{n}.a").is_file()]
-        system = [n for n in private if n not in bundled]
-        if bundled:
-            deps = self.cpp_info.components["thirdparty"]
-            deps.libs = bundled
-            deps.system_libs = system
+        files, system = _libraries(Path(self.package_folder), _field(pc, "Libs") + " " + _field(pc, "Libs.private"))
+        # a component's library: the autotools engine's lib<name>-<suffix>.a, or the cmake
+        # engine's lib<upstream's name>.a (pjbuild's resources/cmake.toml [exported])
+        upstream = dict(cmake.load().exported)
+        suffix = _suffix(lib)
+        names = {name: {f"{name}-{suffix}", upstream.get(name, name)} for name in COMPONENTS}
+        own = {n for wanted in names.values() for n in wanted}
+        others = [(folder, n) for folder, n in files if n not in own]
+        # pjproject's bundled libraries (third_party: SRTP, the codecs, resample, speex, WebRTC):
+        # the autotools build's carry its suffix, the cmake build's lie in their own folder;
+        # pjmedia and its codecs use them, and they may use pjlib (upstream's CMake links them
+        # with it), so they come between
+        bundled = [(f, n) for f, n in others if f != "lib" or (suffix and n.endswith(suffix))]
+        # dependencies pjbuild built from source into the prefix (TLS, Opus): after pjlib
+        thirdparty = [item for item in others if item not in bundled]
+        for comp_name, items, requires in (
+            ("bundled", bundled, ["pj"]),
+            ("thirdparty", thirdparty, []),
+        ):
+            if items:
+                comp = self.cpp_info.components[comp_name]
+                comp.libs = [n for _, n in items]
+                comp.libdirs = list(dict.fromkeys(folder for folder, _ in items))
+                comp.requires = list(requires)
+                comp.system_libs = system
+        present = {n for _, n in files} | {p.name[3:-2] for p in lib.glob("lib*.a")}
         for name, requires in COMPONENTS.items():
-            if name in OPTIONAL and not (lib / f"lib{name}-{suffix}.a").is_file():
-                continue  # left out by the configuration (PJ_EXCLUDE_PJSUA2, e.g. minimal-size)
+            found = sorted(names[name] & present)
+            if not found:
+                if name in OPTIONAL:
+                    continue  # left out by the configuration (PJ_EXCLUDE_PJSUA2, e.g. minimal-size)
+                raise ConanInvalidConfiguration(f"no library of {name} in {lib}")
             comp = self.cpp_info.components[name]
-            comp.libs = [f"{name}-{suffix}"]
+            comp.libs = found[:1]
             comp.requires = list(requires)
+            if bundled and name in ("pjmedia", "pjmedia-codec"):
+                comp.requires.append("bundled")
             comp.defines = defines
             comp.set_property("pkg_config_name", f"pjproject-{name}")
             comp.set_property("cmake_target_name", f"pjproject::{name}")
             if name == "pj":
                 comp.system_libs = system
-                if bundled:
+                if thirdparty:
                     comp.requires = ["thirdparty"]
             if name == "pjsua2":
                 comp.system_libs = ["stdc++"] if self.settings.os != "Windows" else []
+
+
+def _libraries(package: Path, flags: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The .pc's libraries in its order, each once (configure repeats the TLS libraries):
+    (folder relative to the package, link name) for the package's files (-lNAME with
+    lib/libNAME.a, or a path ${pcfiledir}/../../DIR/libNAME.a), and the others' names (the
+    system's libraries)."""
+    files: list[tuple[str, str]] = []
+    system: list[str] = []
+    for flag in flags.split():
+        path = re.fullmatch(r"\$\{pcfiledir\}/\.\./\.\./(\S+)/lib(\S+)\.a", flag)
+        if path:
+            item = (path.group(1), path.group(2))
+        elif flag.startswith("-l") and (package / "lib" / f"lib{flag[2:]}.a").is_file():
+            item = ("lib", flag[2:])
+        elif flag.startswith("-l"):
+            if flag[2:] not in system:
+                system.append(flag[2:])
+            continue
+        else:
+            continue
+        if item not in files:
+            files.append(item)
+    return files, system
 
 
 def _field(pc: str, key: str) -> str:
@@ -203,8 +254,7 @@ def _field(pc: str, key: str) -> str:
 
 
 def _suffix(lib: Path) -> str:
-    """The configure triplet pjproject appends to its library names (libpj-<triplet>.a)."""
+    """The configure triplet the autotools build appends to its library names
+    (libpj-<triplet>.a); "" for the cmake engine's, which have none."""
     found = sorted(lib.glob("libpj-*.a"))
-    if not found:
-        raise ConanInvalidConfiguration(f"no libpj-*.a in {lib}")
-    return found[0].name[len("libpj-") : -len(".a")]
+    return found[0].name[len("libpj-") : -len(".a")] if found else ""

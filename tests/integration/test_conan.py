@@ -56,6 +56,22 @@ def test_host_create_runs_test_package(host_package: dict[str, Any], pjb: Pjbuil
     assert "UDP transport at 127.0.0.1" in log
 
 
+def test_the_cmake_engine_packages_for_conan_and_test_package_passes(pjb: Pjbuild) -> None:
+    """`engine=cmake`: upstream's CMake build inside Conan; the package's components are its
+    libraries (lib<upstream name>.a, the bundled ones in lib/pjproject/third_party), and
+    test_package (CMakeDeps, pjproject::pjsua) links and runs on the host."""
+    result = _create(pjb, "--target", "host", "--tls", "openssl", "--engine", "cmake",
+                     "--tests", "none")  # fmt: skip
+    assert result["test_package"] == "passed"
+    assert result["options"]["engine"] == "cmake"
+    libs = {p.name for p in Path(result["package_folder"], "lib").glob("lib*.a")}
+    assert {"libpjlib.a", "libpjsua-lib.a", "libpjsua2.a"} <= libs
+    assert not any(n.startswith("libpj-") for n in libs)  # not the autotools build's names
+    assert {"pj", "pjsua", "pjsua2", "bundled"} <= set(result["components"])
+    log = (pjb.home / "conan" / "logs" / "create-linux-x86_64.log").read_text()
+    assert "test_package: pjsua 2.17" in log
+
+
 @pytest.mark.parametrize(
     "target,emulator,setting",
     [

@@ -90,6 +90,7 @@ def conan_create(req: Request, say: Say) -> dict[str, Any]:
         overrides=tuple(req.sets),
         tests=plan.tests,
         deps_from=req.deps_from or "default",
+        engine=req.engine or "default",
     )
     argv = create_command(target, plan.source.version.version, profile, args)
     argv[0] = conan

@@ -80,6 +80,7 @@ def test_create_command_is_offline_and_carries_binary_options(tmp_path: Path) ->
     assert "-o:h=pjproject/*:srtp=True" in argv
     assert "-o:h=pjproject/*:opus=False" in argv
     assert "-o:h=pjproject/*:deps_from=default" in argv
+    assert "-o:h=pjproject/*:engine=default" in argv  # the target's engine
     assert "-o:h=pjproject/*:overrides=PJSUA_MAX_CALLS=8;PJ_LOG_MAX_LEVEL=3" in argv
     assert "-c:h=user.pjbuild:tests=quick" in argv  # a conf: not in the package_id
     assert "-c:a=tools.cmake.cmake_layout:test_folder=$TMP" in argv
