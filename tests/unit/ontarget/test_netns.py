@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from pjbuild.ontarget import netns
 
@@ -77,3 +81,55 @@ def test_refused_namespaces_mean_one_test_at_a_time_and_say_why(tmp_path: Path) 
     assert first == "1 none"
     assert "network namespaces are not available here" in why
     assert "unprivileged_userns_clone" in why and why.endswith("tests ran one at a time")
+
+
+def test_an_unprivileged_user_gets_the_same_namespace() -> None:
+    """Not root (nobody, by setpriv): the namespace is made inside a user namespace (unshare
+    --user --map-root-user, nsenter --user --preserve-credentials) and has only loopback; where
+    this kernel refuses unprivileged user namespaces, Namespace() says so instead."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv(1) to become an unprivileged user")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    allowed = (
+        subprocess.run(
+            [*nobody, "unshare", "--user", "--map-root-user", "--net", "true"], capture_output=True
+        ).returncode
+        == 0
+    )
+    script = (
+        "import os, socket, subprocess, sys\n"
+        "from pjbuild.ontarget.netns import Namespace, NamespaceError\n"
+        "assert os.geteuid() != 0\n"
+        "try:\n    ns = Namespace()\n"
+        "except NamespaceError as e:\n    print('refused:', e); sys.exit(0)\n"
+        "probe = 'import socket; print([n for _, n in socket.if_nameindex()])'\n"
+        "out = subprocess.run([*ns.prefix, sys.executable, '-c', probe], capture_output=True,"
+        " text=True, timeout=30)\n"
+        "ns.close(); print(out.stdout.strip() or out.stderr.strip())\n"
+    )
+    home = Path(tempfile.mkdtemp(prefix="pjbuild-nobody-"))  # pytest's tmp_path is root's only
+    try:
+        os.chown(home, 65534, 65534)
+        # a Python the user may run from inside its user namespace (where root's own folders
+        # are closed to it): the system's, with this environment's packages
+        version = "python{}.{}".format(*sys.version_info[:2])
+        python = shutil.which(version, path="/usr/bin:/bin")
+        if python is None:
+            pytest.skip(f"no system {version} an unprivileged user can run")
+        path = os.pathsep.join([str(SRC), *site.getsitepackages()])
+        env = {**os.environ, "PYTHONPATH": path, "HOME": str(home), "PJBUILD_HOME": str(home)}
+        proc = subprocess.run(
+            [*nobody, python, "-c", script],
+            env=env,
+            cwd=home,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr
+    if allowed:
+        assert proc.stdout.strip() == "['lo']", proc.stdout + proc.stderr
+    else:
+        assert proc.stdout.startswith("refused:"), proc.stdout
