@@ -130,6 +130,7 @@ class PjprojectConan(ConanFile):
     def build(self) -> None:
         from pjbuild.build.run import BuildOptions, run_build
         from pjbuild.conan.recipe import system_deps
+        from pjbuild.core.ccache import ENV_REMOTE, parse_remote
         from pjbuild.plan import make_plan
 
         plan = make_plan(self._request())
@@ -144,9 +145,11 @@ class PjprojectConan(ConanFile):
             f"pjbuild: target {plan.target.name}, preset {plan.preset.name}, "
             f"TLS {plan.tls.backend}, inputs digest {plan.digest}"
         )
+        # the remote compiler cache of `pjbuild build` (PJBUILD_CCACHE_REMOTE), if set
+        remote = os.environ.get(ENV_REMOTE, "").strip()
         outcome = run_build(
             plan,
-            BuildOptions(jobs=os.cpu_count() or 1),
+            BuildOptions(jobs=os.cpu_count() or 1, ccache_remote=parse_remote(remote) if remote else None),
             lambda text: self.output.info(f"pjbuild: {text}"),
         )
         Path(self.build_folder, "pjbuild-artifact.json").write_text(

@@ -116,3 +116,19 @@ def test_upstreams_ctest_is_run_and_recorded(pjb: Pjbuild) -> None:
     assert ctest["timeout_s"] == 120 and ctest["isolation"] == "netns"
     refused = pjb.run("build", "--target", "host", "--ctest", "--tests", "none")
     assert refused.returncode == 2 and "only the cmake engine" in refused.stderr
+
+
+@pytest.mark.extended  # two more builds: about 2 minutes each with a warm ccache
+@pytest.mark.parametrize("target", ["host", "linux-armhf"])
+def test_the_first_cmake_release_passes_with_its_patches(pjb: Pjbuild, target: str) -> None:
+    """2.16, upstream's first CMake build: it needs 0023 (pjsua2-test did not link) and 0024
+    (no PJ_POOL_ALIGNMENT: pool_test failed on both targets) to pass the quick suite."""
+    r = pjb.build_json(
+        "--target", target, "--version", "2.16", "--engine", "cmake", "--tls", "openssl",
+        "--tests", "quick",
+    )  # fmt: skip
+    assert r["version"] == "2.16" and r["engine"] == "cmake"
+    assert r["tests"]["failed"] == 0 and r["tests"]["passed"] >= 40
+    assert r["tls"]["on_target_test"] == "passed"
+    manifest = json.loads((Path(r["artifact"]) / "manifest.json").read_text())
+    assert {"0023", "0024"} <= {p["file"].split("/")[-1][:4] for p in manifest["patches"]}

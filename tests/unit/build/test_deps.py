@@ -199,32 +199,16 @@ def test_dependencies_compile_through_the_builds_ccache_and_its_remote(tmp_path:
     """The remote is the build's, for pjproject and its dependencies alike."""
     from pjbuild.core.ccache import Ccache, parse_remote
 
-    used = Ccache(True, parse_remote("redis://127.0.0.1:6379"), tmp_path / "stats.log")
     target = TARGETS["linux-armhf"]
-    ctx = depbuild.BuildContext(
-        RECIPES["mbedtls"],
-        target,
-        tmp_path,
-        "/p",
-        tmp_path / "d",
-        1,
-        used,
-        None,
-        0,  # type: ignore[arg-type]
-    )
-    env = ctx.env()
-    assert env["CC"] == f"ccache {target.compilers.cc}"
-    assert env["CCACHE_REMOTE_STORAGE"].startswith("redis://127.0.0.1:6379|connect-timeout=")
-    assert env["CCACHE_STATSLOG"] == str(tmp_path / "stats.log")
-    ctx = depbuild.BuildContext(
-        RECIPES["mbedtls"],
-        target,
-        tmp_path,
-        "/p",
-        tmp_path / "d",
-        1,
-        OFF,
-        None,
-        0,  # type: ignore[arg-type]
-    )
-    assert ctx.env()["CC"] == target.compilers.cc and "CCACHE_REMOTE_STORAGE" not in ctx.env()
+
+    def env(used: Ccache) -> dict[str, str]:
+        log = None  # env() writes no log
+        args = (RECIPES["mbedtls"], target, tmp_path, "/p", tmp_path / "d", 1, used, log, 0)
+        return depbuild.BuildContext(*args).env()  # type: ignore[arg-type,no-any-return]
+
+    on = env(Ccache(True, parse_remote("redis://127.0.0.1:6379"), tmp_path / "stats.log"))
+    assert on["CC"] == f"ccache {target.compilers.cc}"
+    assert on["CCACHE_REMOTE_STORAGE"].startswith("redis://127.0.0.1:6379|connect-timeout=")
+    assert on["CCACHE_STATSLOG"] == str(tmp_path / "stats.log")
+    off = env(OFF)
+    assert off["CC"] == target.compilers.cc and "CCACHE_REMOTE_STORAGE" not in off
