@@ -155,6 +155,7 @@ def run_build(plan: BuildPlan, opts: BuildOptions, say: Say = quiet) -> BuildOut
             manifest, suite = _build(plan, opts, cache, say)
         except HomeError:  # a full disk: give back the space of the tree, keep the log
             shutil.rmtree(cache.work(plan.digest) / "src", ignore_errors=True)
+            (cache.work(plan.digest) / CCACHE_STATS).unlink(missing_ok=True)
             raise
         say("publishing")
         artifact = cache.publish(cache.work(plan.digest) / "stage", plan.digest)
