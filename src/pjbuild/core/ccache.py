@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -175,23 +175,19 @@ class Stats:
     remote_errors: int = 0  # compiles for which the remote failed or timed out
 
     def to_json(self) -> dict[str, int]:
-        return {
-            "local_hits": self.local_hits,
-            "remote_hits": self.remote_hits,
-            "misses": self.misses,
-            "remote_errors": self.remote_errors,
-        }
+        return asdict(self)
 
 
 def read_stats(log: Path) -> Stats:
-    """A statistics log: a ``# <source>`` line per compile, then the counters it bumped."""
-    if not log.is_file():
-        return Stats()
-    return count(_records(log.read_text(errors="replace").splitlines()))
+    """A build's statistics log, counted."""
+    return count(_records(log))
 
 
-def _records(lines: Iterable[str]) -> list[set[str]]:
+def _records(log: Path) -> list[set[str]]:
+    """A statistics log: a ``# <source>`` line per compile, then the counters it bumped (none
+    when there is no log: nothing compiled through ccache)."""
     out: list[set[str]] = []
+    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
     for line in lines:
         if line.startswith("#"):
             out.append(set())
@@ -225,9 +221,8 @@ def check_remote(remote: Remote, compiler: str = "cc") -> str:
         log = scratch / "stats.log"
         env = {
             **os.environ,
+            **Ccache(True, remote, log).env(),
             "CCACHE_DIR": str(scratch / "cache"),
-            "CCACHE_REMOTE_STORAGE": remote.storage(),
-            "CCACHE_STATSLOG": str(log),
             "CCACHE_NOHASHDIR": "1",
             "CCACHE_BASEDIR": str(scratch),
             "LC_ALL": "C",
@@ -239,7 +234,7 @@ def check_remote(remote: Remote, compiler: str = "cc") -> str:
             )
         except subprocess.TimeoutExpired:
             return f"no answer in {PROBE_LIMIT_S:.0f} s"
-        records = _records(log.read_text(errors="replace").splitlines()) if log.is_file() else []
+        records = _records(log)
         if any("remote_storage_timeout" in r for r in records):
             return "timed out"
         if any("remote_storage_error" in r for r in records):
