@@ -169,19 +169,20 @@ class PjprojectConan(ConanFile):
         copy(self, "config_site.h", src=str(artifact), dst=str(Path(self.package_folder, "share", "pjbuild")))
 
     def package_info(self) -> None:
+        from pjbuild.engines.cmake_package import autotools_triplet, pc_fields
         from pjbuild.inputs import cmake
 
         lib = Path(self.package_folder, "lib")
-        pc = (lib / "pkgconfig" / "libpjproject.pc").read_text()
+        pc = pc_fields(lib / "pkgconfig" / "libpjproject.pc")
         self.cpp_info.set_property("pkg_config_name", "libpjproject")
         self.cpp_info.set_property("cmake_file_name", "pjproject")
         self.cpp_info.set_property("cmake_target_name", "pjproject::pjproject")
-        defines = re.findall(r"-D(\S+)", _field(pc, "Cflags"))
-        files, system = _libraries(Path(self.package_folder), _field(pc, "Libs") + " " + _field(pc, "Libs.private"))
+        defines = re.findall(r"-D(\S+)", pc.get("Cflags", ""))
+        files, system = _libraries(Path(self.package_folder), pc.get("Libs", "") + " " + pc.get("Libs.private", ""))
         # a component's library: the autotools engine's lib<name>-<suffix>.a, or the cmake
         # engine's lib<upstream's name>.a (pjbuild's resources/cmake.toml [exported])
         upstream = dict(cmake.load().exported)
-        suffix = _suffix(lib)
+        suffix = autotools_triplet(lib)
         names = {name: {f"{name}-{suffix}", upstream.get(name, name)} for name in COMPONENTS}
         own = {n for wanted in names.values() for n in wanted}
         others = [(folder, n) for folder, n in files if n not in own]
@@ -247,17 +248,3 @@ def _libraries(package: Path, flags: str) -> tuple[list[tuple[str, str]], list[s
         if item not in files:
             files.append(item)
     return files, system
-
-
-def _field(pc: str, key: str) -> str:
-    for line in pc.splitlines():
-        if line.startswith(f"{key}:"):
-            return line.split(":", 1)[1]
-    return ""
-
-
-def _suffix(lib: Path) -> str:
-    """The configure triplet the autotools build appends to its library names
-    (libpj-<triplet>.a); "" for the cmake engine's, which have none."""
-    found = sorted(lib.glob("libpj-*.a"))
-    return found[0].name[len("libpj-") : -len(".a")] if found else ""

@@ -40,7 +40,8 @@ class Package:
     definitions: tuple[str, ...]
 
 
-def _fields(pc: Path) -> dict[str, str]:
+def pc_fields(pc: Path) -> dict[str, str]:
+    """A .pc file's fields (``Libs: ...``), without its variables (``prefix=...``)."""
     out = {}
     for line in pc.read_text().splitlines():
         key, sep, value = line.partition(":")
@@ -54,8 +55,9 @@ def read_package(prefix: Path, exported: dict[str, str] | None = None) -> Packag
     ``lib<name>-<suffix>.a`` is ``Pj::<upstream's name>``, another library of the prefix (a
     dependency built from source) ``Pj::Dep::<name>``."""
     names = dict(cmake.load().exported) if exported is None else exported
-    fields = _fields(prefix / "lib" / "pkgconfig" / PC_FILE)
-    suffix = _suffix(prefix / "lib")
+    fields = pc_fields(prefix / "lib" / "pkgconfig" / PC_FILE)
+    triplet = autotools_triplet(prefix / "lib")
+    suffix = f"-{triplet}" if triplet else ""
     libraries: list[Library] = []
     system: list[str] = []
     for flag in shlex.split(fields.get("Libs", "") + " " + fields.get("Libs.private", "")):
@@ -85,10 +87,11 @@ def read_package(prefix: Path, exported: dict[str, str] | None = None) -> Packag
     )
 
 
-def _suffix(lib: Path) -> str:
-    """The autotools libraries' name suffix, "-<target name>", from libpj-<target name>.a."""
+def autotools_triplet(lib: Path) -> str:
+    """The configure triplet the autotools build appends to its library names
+    (libpj-<triplet>.a); "" for the cmake engine's, which have none."""
     found = sorted(lib.glob("libpj-*.a"))
-    return found[0].name[len("libpj") : -len(".a")] if found else ""
+    return found[0].name[len("libpj-") : -len(".a")] if found else ""
 
 
 def config_text(package: Package, made_by: str) -> str:
@@ -148,4 +151,13 @@ def write_package(prefix: Path, made_by: str) -> Path | None:
     return folder / "PjConfig.cmake"
 
 
-__all__ = ["Library", "Package", "config_text", "read_package", "version_text", "write_package"]
+__all__ = [
+    "Library",
+    "Package",
+    "autotools_triplet",
+    "config_text",
+    "pc_fields",
+    "read_package",
+    "version_text",
+    "write_package",
+]
