@@ -62,7 +62,7 @@ class PjprojectConan(ConanFile):
     url = "https://github.com/pjsip/pjproject"
     homepage = "https://www.pjsip.org"
     topics = ("sip", "voip", "rtp", "ice", "pjsip")
-    package_type = "library"  # static: shared has the single value False
+    package_type = "library"  # static, or shared with shared=True (pjbuild --libs shared)
     settings = "os", "arch", "compiler", "build_type"
     options = {
         "target": ["ANY"],  # the pjbuild target (from `pjbuild conan profile`)
@@ -78,7 +78,9 @@ class PjprojectConan(ConanFile):
         # the build engine (pjbuild --engine): default = the target's; cmake: upstream's
         # CMake build (2.16 and newer)
         "engine": ["default", *registry.engines()],
-        "shared": [False],  # pjbuild builds static, position-independent libraries
+        # pjbuild --libs: static, position-independent libraries (False), or shared ones with
+        # versioned SONAMEs and $ORIGIN run paths (True; ELF targets)
+        "shared": [False, True],
         "fPIC": [True],
     }
     default_options = {
@@ -125,6 +127,7 @@ class PjprojectConan(ConanFile):
             features=features,
             deps_from=None if str(self.options.deps_from) == "default" else str(self.options.deps_from),
             engine=None if str(self.options.engine) == "default" else str(self.options.engine),
+            libs="shared" if bool(self.options.shared) else "static",
         )
 
     def build(self) -> None:
@@ -161,7 +164,10 @@ class PjprojectConan(ConanFile):
         artifact = Path(summary["artifact"])
         prefix = artifact / "prefix"
         copy(self, "*", src=str(prefix / "include"), dst=str(Path(self.package_folder, "include")))
-        copy(self, "*.a", src=str(prefix / "lib"), dst=str(Path(self.package_folder, "lib")))
+        # the libraries of the package's kind (a shared autotools build installs both)
+        kinds = ("*.so", "*.so.*") if bool(self.options.shared) else ("*.a",)
+        for pattern in kinds:
+            copy(self, pattern, src=str(prefix / "lib"), dst=str(Path(self.package_folder, "lib")))
         copy(self, "*.pc", src=str(prefix / "lib" / "pkgconfig"),
              dst=str(Path(self.package_folder, "lib", "pkgconfig")))  # fmt: skip
         copy(self, "*", src=str(prefix / "share"), dst=str(Path(self.package_folder, "share")))
@@ -183,7 +189,8 @@ class PjprojectConan(ConanFile):
         # engine's lib<upstream's name>.a (pjbuild's resources/cmake.toml [exported])
         upstream = dict(cmake.load().exported)
         suffix = autotools_triplet(lib)
-        names = {name: {f"{name}-{suffix}", upstream.get(name, name)} for name in COMPONENTS}
+        # (shared libraries of the autotools engine carry no suffix: libpj.so)
+        names = {name: {f"{name}-{suffix}", upstream.get(name, name), name} for name in COMPONENTS}
         own = {n for wanted in names.values() for n in wanted}
         others = [(folder, n) for folder, n in files if n not in own]
         # pjproject's bundled libraries (third_party: SRTP, the codecs, resample, speex, WebRTC):
@@ -204,6 +211,7 @@ class PjprojectConan(ConanFile):
                 comp.requires = list(requires)
                 comp.system_libs = system
         present = {n for _, n in files} | {p.name[3:-2] for p in lib.glob("lib*.a")}
+        present |= {p.name[3:-3] for p in lib.glob("lib*.so")}
         for name, requires in COMPONENTS.items():
             found = sorted(names[name] & present)
             if not found:
@@ -234,10 +242,12 @@ def _libraries(package: Path, flags: str) -> tuple[list[tuple[str, str]], list[s
     files: list[tuple[str, str]] = []
     system: list[str] = []
     for flag in flags.split():
-        path = re.fullmatch(r"\$\{pcfiledir\}/\.\./\.\./(\S+)/lib(\S+)\.a", flag)
+        path = re.fullmatch(r"\$\{pcfiledir\}/\.\./\.\./(\S+)/lib(\S+)\.(?:a|so)", flag)
         if path:
             item = (path.group(1), path.group(2))
-        elif flag.startswith("-l") and (package / "lib" / f"lib{flag[2:]}.a").is_file():
+        elif flag.startswith("-l") and any(
+            (package / "lib" / f"lib{flag[2:]}.{ext}").is_file() for ext in ("a", "so")
+        ):
             item = ("lib", flag[2:])
         elif flag.startswith("-l"):
             if flag[2:] not in system:

@@ -34,7 +34,7 @@ from pjbuild.inputs.options import (
     render_header,
     resolve,
 )
-from pjbuild.inputs.registry import engines, load_configure_data
+from pjbuild.inputs.registry import engines, load_configure_data, load_engines
 from pjbuild.inputs.sources import (
     ResolvedSource,
     fetch,
@@ -85,6 +85,7 @@ class Request:
     dep_prefixes: tuple[tuple[str, str], ...] = ()  # --dep-prefix NAME=PATH
     fetch: bool = True  # False: plan from the pins without fetching (`pjbuild plan --no-fetch`)
     engine: str | None = None  # None: the target's (pjbuild.engines; --engine)
+    libs: str = "static"  # static | shared (configure.toml [libs]; --libs)
     toolchains_dirs: tuple[Path, ...] = ()
     presets_dirs: tuple[Path, ...] = ()
 
@@ -111,6 +112,7 @@ class BuildPlan:
     digest: str = ""
     request: Request = field(default_factory=Request, repr=False, compare=False)
     engine: str = "autotools"  # the build engine that runs (pjbuild.engines)
+    libs: str = "static"  # the library kind (configure.toml [libs]; in configure_args too)
 
     def inputs(self) -> dict[str, Any]:
         """The inputs that change the artifact's bytes (hashed into the digest)."""
@@ -174,6 +176,7 @@ class BuildPlan:
             "features": list(self.features),
             "config_site_h": self.header,
             "engine": self.engine,
+            "libs": self.libs,
             "configure": self.configure_command() if self.engine != "msbuild" else [],
             "commands": self.build_commands(jobs),
             "env": dict(self.env),
@@ -184,6 +187,19 @@ class BuildPlan:
                 "plan": self.test_plan(),
             },
         }
+
+    @property
+    def shared_libs(self) -> bool:
+        """The libraries are shared objects the loader finds at run time (a kind with a
+        loader_path): the install gives them relative run paths (pjbuild.engines.runpath)."""
+        return bool(load_configure_data()["libs"][self.libs].get("loader_path"))
+
+    def loader_env(self, prefix: Path) -> dict[str, str]:
+        """What the target's dynamic loader needs to run the artifact's in-tree programs (the
+        tests, the probe) against the shared libraries installed in ``prefix``: nothing for
+        static libraries."""
+        var = load_configure_data()["libs"][self.libs].get("loader_path", "")
+        return {var: str(prefix / "lib")} if var else {}
 
     def configure_command(self) -> list[str]:
         """configure's command line (autotools), or cmake's with the cache entries (cmake:
@@ -407,6 +423,7 @@ def make_plan(req: Request) -> BuildPlan:
     check_suite(tests, catalog)
     data = load_configure_data()
     engine = choose_engine(target, req.engine)
+    check_libs(target, engine, req.libs, data)
     compiler = target.compiler_version()
     features = tuple(dict.fromkeys(req.features))
     backend = tls_backend(target, req.tls, data)
@@ -506,6 +523,7 @@ def make_plan(req: Request) -> BuildPlan:
         )
     else:
         args = autotools_args(target, tls, dep_choices, data, schema, config, tree_args)
+        args += [a for a in data["libs"][req.libs]["configure"] if a not in args]
         if engine == cmake.ENGINE:  # the same choices, in upstream's CMake cache entries
             args = cmake.translate(args, tls=tls.backend)
         env = build_env(target, config, dep_choices, data["tls"][tls.backend])
@@ -532,6 +550,7 @@ def make_plan(req: Request) -> BuildPlan:
             components=tuple(components),
             request=req,
             engine=engine,
+            libs=req.libs,
         )
     )
 
@@ -548,6 +567,25 @@ def choose_engine(target: Target, asked: str | None) -> str:
             hint=f"leave out --engine (or pass --engine {target.engine})",
         )
     return engine
+
+
+def check_libs(target: Target, engine: str, libs: str, data: dict[str, Any]) -> None:
+    """The library kind is one pjbuild knows, the engine builds and the target can have."""
+    if libs not in data["libs"]:
+        raise unknown("library kind", libs, data["libs"])
+    built = load_engines()[engine].get("libs", ["static"])
+    if libs not in built:
+        raise ConfigError(
+            f"the {engine} engine builds {' and '.join(built)} libraries only, not {libs}",
+            hint=f"--libs {built[0]}"
+            + ("" if engine == target.engine else ", or another --engine"),
+        )
+    why_not = dict(target.libs_unavailable).get(libs)
+    if why_not:
+        raise ConfigError(
+            f"target {target.name} cannot have {libs} libraries: {why_not}",
+            hint=f"leave out --libs (or pass --libs {built[0]})",
+        )
 
 
 def check_cmake_tree(source: ResolvedSource, present: frozenset[str] | None, engine: str) -> None:

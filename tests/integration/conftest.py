@@ -54,10 +54,10 @@ class Pjbuild:
         )
 
 
-def pkg_config_flags(env: dict[str, str]) -> list[str]:
-    """`pkg-config --cflags --libs --static libpjproject` in the given environment."""
+def pkg_config_flags(env: dict[str, str], static: bool = True) -> list[str]:
+    """`pkg-config --cflags --libs [--static] libpjproject` in the given environment."""
     return subprocess.run(
-        ["pkg-config", "--cflags", "--libs", "--static", "libpjproject"],
+        ["pkg-config", "--cflags", "--libs", *(["--static"] if static else []), "libpjproject"],
         capture_output=True,
         text=True,
         env=env,
@@ -131,14 +131,20 @@ def cmake_consumer(built: dict[str, Any], engine: str, tmp_path: Path) -> Path:
 
 def pkgconfig_consumer(built: dict[str, Any], tmp_path: Path) -> Path:
     """A program compiled with the target's compiler and `pkg-config --static libpjproject`'s
-    flags from a copy of the artifact's prefix moved elsewhere; its path."""
+    flags from a copy of the artifact's prefix moved elsewhere; its path. Against shared
+    libraries (a --libs shared artifact): `pkg-config libpjproject`'s flags, and a run path to
+    the moved prefix's lib/, as a consumer links them (what those libraries need in turn they
+    find through their own $ORIGIN run paths)."""
     target = load_targets([])[built["target"]]
     moved = tmp_path / "elsewhere" / "prefix"
     shutil.copytree(Path(built["artifact"]) / "prefix", moved, symlinks=True)
     (tmp_path / "hello.c").write_text(HELLO)
     env = {**os.environ, "PKG_CONFIG_PATH": str(moved / "lib" / "pkgconfig")}
     env.pop("PKG_CONFIG_LIBDIR", None)
-    flags = pkg_config_flags(env)
+    shared = built.get("libs") == "shared"
+    flags = pkg_config_flags(env, static=not shared)
+    if shared:
+        flags.append(f"-Wl,-rpath,{moved / 'lib'}")
     assert any(str(moved) in f for f in flags) and not any("/bin/" in f for f in flags)
     exe = program(target, tmp_path)
     compiler = shutil.which(target.compilers.cxx) or target.compilers.cxx

@@ -132,3 +132,20 @@ def test_the_first_cmake_release_passes_with_its_patches(pjb: Pjbuild, target: s
     assert r["tls"]["on_target_test"] == "passed"
     manifest = json.loads((Path(r["artifact"]) / "manifest.json").read_text())
     assert {"0023", "0024"} <= {p["file"].split("/")[-1][:4] for p in manifest["patches"]}
+
+
+@pytest.mark.extended  # one more build: about a minute with a warm ccache
+def test_the_first_cmake_release_builds_shared_libraries_with_its_patches(pjb: Pjbuild) -> None:
+    """2.16 with --libs shared needs 0026 (pjlib-test did not link against a shared pjlib),
+    0025 (versioned SONAMEs for the bundled libraries: pjbuild's check) and 0027 (its CMake
+    said 2.15): the libraries carry 2.16, and the quick suite passes against them."""
+    r = pjb.build_json(
+        "--target", "host", "--version", "2.16", "--engine", "cmake", "--tls", "openssl",
+        "--libs", "shared", "--tests", "quick",
+    )  # fmt: skip
+    assert r["libs"] == "shared" and r["tests"]["failed"] == 0 and r["tests"]["passed"] >= 40
+    manifest = json.loads((Path(r["artifact"]) / "manifest.json").read_text())
+    assert {"0025", "0026", "0027"} <= {p["file"].split("/")[-1][:4] for p in manifest["patches"]}
+    files = {e["file"]: e["soname"] for e in manifest["libraries"]}
+    assert files["lib/libpjlib.so.2.16"] == "libpjlib.so.2"
+    assert files["lib/pjproject/third_party/libsrtp.so.2.16"] == "libsrtp.so.2"

@@ -72,6 +72,22 @@ def test_the_cmake_engine_packages_for_conan_and_test_package_passes(pjb: Pjbuil
     assert "test_package: pjsua 2.17" in log
 
 
+def test_a_shared_package_has_the_shared_libraries_and_test_package_runs(pjb: Pjbuild) -> None:
+    """`shared=True` (pjbuild --libs shared): the package holds the versioned shared libraries
+    (not the archives the autotools build installs beside them), Conan sees a shared package,
+    and test_package links them and runs (their $ORIGIN run paths find each other)."""
+    result = _create(pjb, "--target", "host", "--tls", "openssl", "--libs", "shared",
+                     "--tests", "none")  # fmt: skip
+    assert result["test_package"] == "passed"
+    assert result["options"]["shared"] == "True"
+    lib = Path(result["package_folder"], "lib")
+    assert (lib / "libpj.so.2").is_file() and (lib / "libpj.so").is_symlink()
+    assert not list(lib.glob("*.a"))
+    assert {"pj", "pjsua", "pjsua2"} <= set(result["components"])
+    log = (pjb.home / "conan" / "logs" / "create-linux-x86_64.log").read_text()
+    assert "test_package: pjsua 2.17" in log
+
+
 @pytest.mark.parametrize(
     "target,emulator,setting",
     [

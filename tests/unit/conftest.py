@@ -90,3 +90,35 @@ def vs_files() -> dict[str, str]:
 
 # the versions whose archive is upstream's own (2.17-dfsg is Debian's repack)
 UPSTREAM = ("2.17", "2.16", "2.15.1", "2.14.1", "master-b7317ff")
+
+# --- real shared objects (pjbuild.core.elf, pjbuild.engines.runpath, pjbuild.build.sharedlibs) --
+
+CC = shutil.which("cc")
+
+
+def _cc(*args: str | Path) -> None:
+    assert CC is not None
+    subprocess.run([CC, *map(str, args)], check=True, capture_output=True)
+
+
+def elf_prefix(tmp_path: Path, *, soname: bool = True) -> Path:
+    """lib/libbase.so.2 and lib/libtop.so.2 (which needs libbase), with their links, and
+    bin/prog (which needs libtop), linked with an absolute run path into the build folder, as
+    a build leaves them."""
+    if CC is None:
+        pytest.skip("no C compiler")
+    prefix = tmp_path / "prefix"
+    lib, bin_dir, src = prefix / "lib", prefix / "bin", tmp_path / "src"
+    for folder in (lib, bin_dir, src):
+        folder.mkdir(parents=True)
+    (src / "base.c").write_text("int base(void) { return 40; }\n")
+    (src / "top.c").write_text("int base(void);\nint top(void) { return base() + 2; }\n")
+    (src / "prog.c").write_text("int top(void);\nint main(void) { return top() == 42 ? 0 : 1; }\n")
+    for name, needs in (("base", []), ("top", ["-lbase"])):
+        flags = [f"-Wl,-soname,lib{name}.so.2"] if soname else []
+        _cc("-shared", "-fPIC", *flags, "-o", lib / f"lib{name}.so.2", src / f"{name}.c",
+            f"-L{lib}", *needs)  # fmt: skip
+        (lib / f"lib{name}.so").symlink_to(f"lib{name}.so.2")
+    _cc("-o", bin_dir / "prog", src / "prog.c", f"-L{lib}", "-ltop", "-lbase",
+        f"-Wl,-rpath,{lib}")  # fmt: skip
+    return prefix

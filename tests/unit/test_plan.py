@@ -225,3 +225,47 @@ def test_a_component_needing_a_patch_is_off_for_a_version_without_it(
     new = make_plan(Request(target=name, tls="openssl", fetch=False))
     assert new.components_json()["webrtc"]["state"] == "bundled"
     assert "--disable-libwebrtc" not in new.configure_args
+
+
+def test_shared_libraries_for_both_engines(home: Path) -> None:
+    static = make_plan(Request(target="linux-armhf", tls="none", tests="none"))
+    shared = make_plan(Request(target="linux-armhf", tls="none", tests="none", libs="shared"))
+    assert static.libs == "static" and not static.shared_libs
+    assert "--enable-shared" not in static.configure_args
+    assert shared.configure_args[-1] == "--enable-shared" and shared.shared_libs
+    assert shared.digest != static.digest
+    assert shared.to_json(2)["libs"] == "shared"
+    # the in-tree programs find the artifact's libraries through the loader's variable
+    assert shared.loader_env(Path("/a/prefix")) == {"LD_LIBRARY_PATH": "/a/prefix/lib"}
+    assert static.loader_env(Path("/a/prefix")) == {}
+    cmake = make_plan(
+        Request(target="linux-armhf", tls="none", tests="none", libs="shared", engine="cmake")
+    )
+    # the base's BUILD_SHARED_LIBS=OFF is replaced, not repeated
+    assert [a for a in cmake.configure_args if a.startswith("BUILD_SHARED_LIBS")] == [
+        "BUILD_SHARED_LIBS=ON"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "libs", "needle"),
+    [
+        ("linux-armhf", "dynamic", "unknown library kind 'dynamic'"),
+        ("windows-mingw-x86_64", "shared", "cannot have shared libraries: pjbuild builds"),
+        (MSVC[0], "shared", "the msbuild engine builds static libraries only"),
+        ("macos-arm64", "shared", "Mach-O dylibs"),
+    ],
+)
+def test_shared_libraries_are_refused_where_they_cannot_be_built(
+    home: Path, target: str, libs: str, needle: str
+) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        make_plan(Request(target=target, tests="none", libs=libs, fetch=False))
+
+
+def test_the_library_kind_is_a_cli_choice_with_an_error_and_a_fix(home: Path) -> None:
+    done = _cli("plan", "--target", "linux-armhf", "--libs", "dynamic", home=home)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == "error: unknown library kind 'dynamic'"
+    assert done.stderr.splitlines()[1].startswith("fix: known library kinds: shared, static")
+    assert "Traceback" not in done.stderr

@@ -73,6 +73,7 @@ def make_manifest(
         "package_version": package_version(plan),
         "triplet": plan.target.triplet,
         "engine": plan.engine,
+        "libs": plan.libs,
         "source": {
             "version": src.version.version,
             "upstream_version": src.version.upstream,

@@ -29,6 +29,7 @@ from pjbuild.build.manifest import file_digests, make_manifest
 from pjbuild.build.objects import count_objects, watching
 from pjbuild.build.patches import apply_patches
 from pjbuild.build.sbom import make_sbom
+from pjbuild.build.sharedlibs import check_relocatable
 from pjbuild.core import procs
 from pjbuild.core.ccache import Ccache, Remote, Stats, ccache_for, check_remote, read_stats
 from pjbuild.core.errors import HomeError, TestFailureError, ToolMissingError
@@ -128,6 +129,7 @@ class BuildOutcome:
             "version": self.plan.source.version.version,
             "preset": self.plan.preset.name,
             "engine": self.plan.engine,
+            "libs": self.plan.libs,
             "tls": self.manifest["tls"],
             "features": self.manifest.get("features", {}),
             "deps": self.manifest.get("deps", []),
@@ -245,6 +247,7 @@ def _build(
         objects = count_objects(src)
         say("install")
         engine.install(plan, src, stage / "prefix")
+        libraries = check_relocatable(stage / "prefix") if plan.shared_libs else None
         collect_test_tree(src, stage / "tests", plan.catalog)
         compiled = _ccache_report(compiler_cache, remote, say)
     abi = check_glibc(stage, plan.target.glibc) if plan.target.glibc else None
@@ -273,7 +276,7 @@ def _build(
     call = _feature_call(plan, calls, features, stage, work / "call", say)
     config = dict(verified.config)
     if plan.target.runs:
-        runner = runner_for(plan.target)
+        runner = artifact_runner(plan, stage)
         config = {**pjlib_config(TestTree(stage / "tests"), plan, runner), **config}
     manifest = make_manifest(
         plan, tls=tls, endianness=endianness, durations=log.durations, config=config
@@ -288,6 +291,8 @@ def _build(
     manifest["tests"] = {suite.suite: suite.to_json()} if suite else {}
     manifest["objects"] = objects  # what make compiled: the next build's progress bar
     manifest["deps"] = [d.summary() for d in plan.deps]
+    if libraries is not None:
+        manifest["libraries"] = libraries  # the shared objects: SONAME, run path, sha256
     if abi is not None:
         manifest["glibc"] = abi
     if binaries is not None:
@@ -301,7 +306,7 @@ def _build(
     manifest["files"] = file_digests(stage)
     manifest["source_date_epoch"] = epoch
     manifest["request"] = request_to_json(plan.request)
-    (stage / SBOM_FILE).write_text(make_sbom(plan, manifest["package_version"], epoch))
+    (stage / SBOM_FILE).write_text(make_sbom(plan, manifest["package_version"], epoch, libraries))
     write_json_atomic(stage / "manifest.json", manifest)
     if suite is not None:
         _raise_on_failures(suite, stage / "logs" / "tests", kept=stage)
@@ -354,7 +359,7 @@ def _ctest(
     build = work / "src" / cmake_data().build_dir
     say(f"running upstream's CTest in the CMake build ({opts.ctest_timeout_s:.0f} s per test)")
     result = run_ctest(
-        build, runner_for(plan.target), stage / "logs" / "ctest.log", opts.ctest_timeout_s
+        build, artifact_runner(plan, stage), stage / "logs" / "ctest.log", opts.ctest_timeout_s
     )
     counts = {
         s: sum(1 for c in result.cases if c.status == s) for s in ("passed", "failed", "timeout")
@@ -373,12 +378,19 @@ def _verify(
         say(f"checking the binaries ({BUILT_NOT_RUN}: {plan.target.reason})")
         found = check_binaries(stage, plan.target.binaries, plan.target.name)
         return probe_not_run(plan, stage / "prefix", work / "probe"), found
-    runner = runner_for(plan.target)
+    runner = artifact_runner(plan, stage)
     if runner.setup:
         say("preparing the runner: " + " ".join(runner.setup))
         runner.prepare(stage)
     say(f"verifying on the target ({runner.describe()})")
     return probe(plan, stage / "prefix", work / "probe", runner), None
+
+
+def artifact_runner(plan: BuildPlan, stage: Path) -> PrefixRunner:
+    """The target's runner for the artifact in ``stage``: with shared libraries, its loader
+    searches the artifact's prefix/lib (the in-tree test programs and the probe have no run
+    path into it; the installed programs have $ORIGIN/../lib)."""
+    return runner_for(plan.target).with_env(plan.loader_env(stage / "prefix"))
 
 
 def _pjsua(prefix: Path) -> Path:
@@ -478,7 +490,7 @@ def run_tests(
     if run_dir.exists():
         shutil.rmtree(run_dir)
     shutil.copytree(stage / "tests", run_dir, symlinks=True)
-    runner = runner_for(plan.target)
+    runner = artifact_runner(plan, stage)
     conc = choose(
         runner, plan.catalog.parallel, opts.test_jobs, ncores=opts.test_cores or opts.jobs
     )
@@ -597,7 +609,7 @@ def _feature_call(
     if calls:
         call = next((c for c in calls if c.requested == spec.codec), calls[0])
     else:
-        runner = runner_for(plan.target)
+        runner = artifact_runner(plan, stage)
         say(f"loopback call on the target: {', '.join(plan.features)} ({runner.describe()})")
         call = run_call(
             _pjsua(stage / "prefix"),

@@ -145,8 +145,30 @@ def dependency_component(dep: DepChoice, multiarch: str) -> Component:
     )
 
 
-def make_sbom(plan: BuildPlan, package_version: str, epoch: int) -> str:
-    """The SBOM of an artifact as CycloneDX JSON text."""
+def library_component(entry: dict[str, Any]) -> Component:
+    """A shared library of the artifact (pjbuild.build.sharedlibs): a file component with its
+    sha256, SONAME and run path."""
+    return Component(
+        name=entry["file"],
+        type=ComponentType.FILE,
+        bom_ref=f"file:{entry['file']}",
+        hashes=[_sha256(entry["sha256"])],
+        properties=[
+            Property(name="pjbuild:soname", value=entry["soname"]),
+            Property(name="pjbuild:runpath", value=":".join(entry["runpath"])),
+            *(Property(name="pjbuild:link", value=link) for link in entry["links"]),
+        ],
+    )
+
+
+def make_sbom(
+    plan: BuildPlan,
+    package_version: str,
+    epoch: int,
+    libraries: list[dict[str, Any]] | None = None,
+) -> str:
+    """The SBOM of an artifact as CycloneDX JSON text; ``libraries``: its shared libraries
+    (manifest "libraries"), listed as file components of the artifact."""
     artifact = Component(
         name=f"pjproject-{plan.target.name}",
         type=ComponentType.LIBRARY,
@@ -159,6 +181,7 @@ def make_sbom(plan: BuildPlan, package_version: str, epoch: int) -> str:
             Property(name="pjbuild:target", value=plan.target.name),
             Property(name="pjbuild:preset", value=plan.preset.name),
             Property(name="pjbuild:tls", value=plan.tls.backend),
+            Property(name="pjbuild:libs", value=plan.libs),
             Property(name="pjbuild:compiler", value=plan.compiler),
             Property(name="pjbuild:version", value=__version__),
         ],
@@ -173,9 +196,10 @@ def make_sbom(plan: BuildPlan, package_version: str, epoch: int) -> str:
         ),
     )
     bom.components.add(pj)
-    for c in deps:
+    files = [library_component(e) for e in libraries or []]
+    for c in [*deps, *files]:
         bom.components.add(c)
-    bom.register_dependency(artifact, [pj, *deps])
+    bom.register_dependency(artifact, [pj, *deps, *files])
     bom.register_dependency(pj, deps)
     text: str = JsonV1Dot6(bom).output_as_string(indent=2)
     return text + "\n"

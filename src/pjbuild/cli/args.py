@@ -154,6 +154,12 @@ def build_inputs(
         help=f"{'|'.join(registry.engines())}: pjproject's build system (default: "
         + ("the target's: autotools, msbuild for MSVC)" if one_target else "each target's)"),
     )
+    p.add_argument(
+        "--libs",
+        default=registry.lib_kinds()[0],
+        help=f"{'|'.join(registry.lib_kinds())}: static: lib*.a linked into each program "
+        "(default); shared: versioned shared libraries with $ORIGIN run paths (ELF targets)",
+    )
     tls(p, "the target's" if one_target else "each target's")
     deps(p)
     p.add_argument(
@@ -249,6 +255,7 @@ def request(args: argparse.Namespace, target: str | None = None) -> Request:
         dep_prefixes=dep_prefixes(getattr(args, "dep_prefixes", [])),
         fetch=not getattr(args, "no_fetch", False),
         engine=getattr(args, "engine", None),
+        libs=getattr(args, "libs", "static"),
         toolchains_dirs=tuple(args.toolchains_dir),
         presets_dirs=tuple(args.presets_dir),
     )

@@ -91,6 +91,7 @@ def conan_create(req: Request, say: Say) -> dict[str, Any]:
         tests=plan.tests,
         deps_from=req.deps_from or "default",
         engine=req.engine or "default",
+        shared=plan.shared_libs,
     )
     argv = create_command(target, plan.source.version.version, profile, args)
     argv[0] = conan

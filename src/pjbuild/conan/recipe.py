@@ -135,6 +135,7 @@ class CreateArgs:
     tests: str
     deps_from: str = "default"
     engine: str = "default"  # the target's engine; or autotools, cmake (pjbuild --engine)
+    shared: bool = False  # the recipe's shared option (pjbuild --libs shared)
 
 
 def overrides_option(sets: tuple[str, ...]) -> str:
@@ -169,6 +170,7 @@ def create_command(
         *(f"-o:h={RECIPE_NAME}/*:{f}={f in args.features}" for f in registry.features()),
         f"-o:h={RECIPE_NAME}/*:deps_from={args.deps_from}",
         f"-o:h={RECIPE_NAME}/*:engine={args.engine}",
+        f"-o:h={RECIPE_NAME}/*:shared={args.shared}",
         f"-c:h=user.pjbuild:tests={args.tests}",
         # test_package builds in a temporary folder, never inside recipes/ (a shared checkout)
         "-c:a=tools.cmake.cmake_layout:test_folder=$TMP",

@@ -22,6 +22,10 @@ Shape = dict[str, Any]
 CONFIGURE: Shape = {
     "base": "strings",
     "install?": "lists",
+    "libs": (
+        "each",
+        {"description": "text", "configure": "strings", "loader_path?": "text"},
+    ),
     "tls": (
         "each",
         {
@@ -71,6 +75,7 @@ ENGINES: Shape = {
             "tools": "strings",
             "versions?": "strings",
             "checks_configure": "flag",
+            "libs?": "strings",
         },
     )
 }

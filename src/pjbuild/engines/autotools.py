@@ -11,7 +11,7 @@ from pjbuild import __version__
 from pjbuild.core import paths
 from pjbuild.core.ccache import OFF, Ccache
 from pjbuild.core.steplog import StepLog
-from pjbuild.engines import cmake_package
+from pjbuild.engines import cmake_package, runpath
 from pjbuild.inputs import repro
 from pjbuild.plan import BuildPlan
 
@@ -49,6 +49,8 @@ class AutotoolsEngine:
             shutil.copy2(exe, bin_dir / f"pjsua{suffix}")
         install_samples(src, bin_dir)
         install_extra(src, prefix, plan.extra_install)
+        if plan.shared_libs:
+            runpath.set_runpaths(prefix)
 
 
 # pjproject's samples that the artifact ships (pjsip-perf: SIP throughput, pjbuild.ontarget.perf)

@@ -101,6 +101,8 @@ class CMakeEngine:
         for exe in ("pjsua", "pjsua.exe"):
             if (build / "pjsip-apps" / exe).is_file() and not (bin_dir / exe).is_file():
                 shutil.copy2(build / "pjsip-apps" / exe, bin_dir / exe)
+        # shared libraries: upstream's install run paths are relative already ($ORIGIN,
+        # $ORIGIN/../lib, $ORIGIN/pjproject/third_party), as pjbuild.build.sharedlibs checks
         install_extra(src, prefix, plan.extra_install)
 
     def _place_tests(self, plan: BuildPlan, src: Path, build: Path) -> None:
@@ -132,6 +134,17 @@ def _link_libraries(build: Path) -> list[str]:
     return found.group(1).split()
 
 
+# the run paths CMake links the build tree's programs with (not a consumer's business)
+BUILD_RUNPATH_FLAGS = ("-Wl,-rpath,", "-Wl,-rpath-link,")
+
+
+def _linked_name(name: str) -> str:
+    """The installed file a link step names: a shared library of the build by its versioned
+    file (libpjlib.so.2.17) is its development link (libpjlib.so)."""
+    stem, sep, _ = name.partition(".so.")
+    return f"{stem}.so" if sep else name
+
+
 def _system_flag(item: str) -> str:
     """-lNAME for a library outside the build (/usr/lib/.../libssl.so -> -lssl), a flag as is."""
     if item.startswith("-"):
@@ -156,11 +169,15 @@ def write_pkgconfig(plan: BuildPlan, build: Path, prefix: Path) -> None:
     links nothing; this one is relative to ${pcfiledir} (the prefix can move) and lists the
     libraries in CMake's own link order for pjsua (each at its last place: CMake repeats a
     static library after each user), with pjsua2 first."""
-    installed = {p.name: p for pattern in ("*.a", "*.lib") for p in prefix.rglob(pattern)}
+    # static libraries, or (--libs shared) the shared libraries' development links
+    installed = {p.name: p for pattern in ("*.a", "*.lib", "*.so") for p in prefix.rglob(pattern)}
+    pjsua2 = "pjsip/libpjsua2.so" if plan.shared_libs else "pjsip/libpjsua2.a"
     libs: list[str] = []
     private: list[str] = []
-    for item in ["pjsip/libpjsua2.a", *_link_libraries(build)]:
-        name = Path(item).name
+    for item in [pjsua2, *_link_libraries(build)]:
+        if item.startswith(BUILD_RUNPATH_FLAGS):  # into the build tree (shared libraries)
+            continue
+        name = _linked_name(Path(item).name)
         if item.startswith("-l") and f"lib{item[2:]}.a" in installed:
             name = f"lib{item[2:]}.a"  # a dependency's -lNAME (LIBS), merged into the prefix
         if name in installed:  # pjproject's, or a source-built dependency merged in

@@ -4,7 +4,8 @@ version file, with the imported targets upstream's CMake build exports (``Pj::pj
 engine built the prefix.
 
 Made from the prefix's own libpjproject.pc (pjbuild.engines.autotools.relocate_pkgconfig): its
-libraries in link order become a chain of static imported targets, each linking the next, so
+libraries in link order become a chain of imported targets (static, or shared for a
+``--libs shared`` build), each linking the next, so
 that a target pulls in what comes after it on pkg-config's line, in that order; the libraries
 that are not files of the prefix (-lssl, -lm, -lpthread, ...) end the chain; Cflags' include
 folders and -D definitions are every target's. Paths are relative to the file: the prefix can
@@ -17,6 +18,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from pjbuild.core import elf
 from pjbuild.inputs import cmake
 
 PC_FILE = "libpjproject.pc"
@@ -28,7 +30,12 @@ PC_PREFIX = "${pcfiledir}/../.."
 @dataclass(frozen=True)
 class Library:
     target: str  # Pj::<name>
-    file: str  # relative to the prefix
+    file: str  # relative to the prefix (a shared library: the file its SONAME names)
+    soname: str = ""  # a shared library's (IMPORTED_SONAME); "" for a static one
+
+    @property
+    def kind(self) -> str:
+        return "SHARED" if self.soname else "STATIC"
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,8 @@ def pc_fields(pc: Path) -> dict[str, str]:
 
 def read_package(prefix: Path, exported: dict[str, str] | None = None) -> Package:
     """The package of a prefix: its .pc's libraries, flags and version; a pjproject library
-    ``lib<name>-<suffix>.a`` is ``Pj::<upstream's name>``, another library of the prefix (a
-    dependency built from source) ``Pj::Dep::<name>``."""
+    (``lib<name>-<suffix>.a``, or shared: ``lib<name>.so``) is ``Pj::<upstream's name>``,
+    another library of the prefix (a dependency built from source) ``Pj::Dep::<name>``."""
     names = dict(cmake.load().exported) if exported is None else exported
     fields = pc_fields(prefix / "lib" / "pkgconfig" / PC_FILE)
     triplet = autotools_triplet(prefix / "lib")
@@ -68,7 +75,18 @@ def read_package(prefix: Path, exported: dict[str, str] | None = None) -> Packag
             continue
         name = flag[2:]
         file = Path("lib") / f"lib{name}.a"
-        if not (prefix / file).is_file():
+        shared = prefix / "lib" / f"lib{name}.so"
+        if shared.is_file():  # --libs shared: pjproject's (dependencies are static)
+            real = shared.resolve()
+            soname = elf.dynamic(real)
+            libraries.append(
+                Library(
+                    f"Pj::{names.get(name, name)}",
+                    (Path("lib") / real.name).as_posix(),
+                    soname.soname if soname and soname.soname else real.name,
+                )
+            )
+        elif not (prefix / file).is_file():
             system.append(name)
         elif suffix and name.endswith(suffix):
             base = name[: -len(suffix)]
@@ -106,9 +124,10 @@ def config_text(package: Package, made_by: str) -> str:
         after = [chain[n + 1].target] if n + 1 < len(chain) else list(package.system)
         lines += [
             f"if(NOT TARGET {lib.target})",
-            f"  add_library({lib.target} STATIC IMPORTED)",
+            f"  add_library({lib.target} {lib.kind} IMPORTED)",
             f"  set_target_properties({lib.target} PROPERTIES",
             f'    IMPORTED_LOCATION "{PREFIX_VAR}/{lib.file}"',
+            *([f'    IMPORTED_SONAME "{lib.soname}"'] if lib.soname else []),
             '    IMPORTED_LINK_INTERFACE_LANGUAGES "C;CXX"',
             f'    INTERFACE_INCLUDE_DIRECTORIES "{includes}"',
             f'    INTERFACE_COMPILE_DEFINITIONS "{";".join(package.definitions)}"',

@@ -41,6 +41,11 @@ def engines() -> tuple[str, ...]:
     return tuple(load_engines())
 
 
+def lib_kinds() -> tuple[str, ...]:
+    """The library kinds a build can make (configure.toml [libs]: static, shared)."""
+    return tuple(load_configure_data()["libs"])
+
+
 def test_suites() -> tuple[str, ...]:
     """The suites of the test catalog, then "none" (build only)."""
     return (*load_catalog().suites, NO_TESTS)

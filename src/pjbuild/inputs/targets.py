@@ -141,6 +141,8 @@ class Target:
     # components this target builds only with one of pjbuild's patches ([components]
     # needs_patch = { webrtc = "0015" }): off, with the reason, for a version that lacks it
     components_need_patch: tuple[tuple[str, str], ...] = ()
+    # library kinds (configure.toml [libs]) this target cannot have, with why ([libs] unavailable)
+    libs_unavailable: tuple[tuple[str, str], ...] = ()
     # programs pjbuild writes as scripts before a build ([wrappers] NAME = argv; `{tool}`: a
     # pinned tool of resources/tools.toml, e.g. ["{zig}", "cc", "-target", "armeb-linux-musleabi"])
     wrappers: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -371,6 +373,7 @@ def parse_target(path: Path, folders: list[Path] | None = None) -> Target:
         build_on=top.strings("build_on", ("Linux",)),
         components_unavailable=top.sub("components", {}).pairs("unavailable"),
         components_need_patch=top.sub("components", {}).pairs("needs_patch"),
+        libs_unavailable=top.sub("libs", {}).pairs("unavailable"),
         dep_libs=deps.lists("libs"),
         dep_args=deps.lists("build_args"),
         dep_cflags=deps.lists("cflags"),

@@ -12,7 +12,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -67,6 +67,21 @@ class PrefixRunner:
 
     def describe(self) -> str:
         return " ".join(self.prefix) if self.prefix else "native"
+
+    def with_env(self, extra: dict[str, str]) -> PrefixRunner:
+        """This runner with more search paths for every program it runs (the loader's path of
+        a shared-library build). A variable its command sets for the program (qemu's
+        ``-E LD_LIBRARY_PATH=<sysroot>/lib``, which wins over the environment) gets the value in
+        front of its own; any other is added to the environment."""
+        prefix = list(self.prefix)
+        env = dict(self.env)
+        for var, value in extra.items():
+            given = [i for i, part in enumerate(prefix) if part.startswith(f"{var}=")]
+            for i in given:
+                prefix[i] = f"{var}={value}:{prefix[i].partition('=')[2]}"
+            if not given:
+                env[var] = f"{value}:{env[var]}" if env.get(var) else value
+        return replace(self, prefix=tuple(prefix), env=tuple(env.items()))
 
     def prepare(self, cwd: Path) -> Completed | None:
         """Run the target's one-time setup command (idempotent, e.g. `wineboot --init`)."""

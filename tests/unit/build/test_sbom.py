@@ -51,3 +51,31 @@ def test_sbom_of_a_system_dependency_names_the_debian_package(home: Path) -> Non
         ["dpkg-query", "-W", "-f", "${Version}", "libssl-dev"], capture_output=True, text=True
     ).stdout
     assert ssl["version"] == installed
+
+
+def test_sbom_lists_the_shared_libraries_with_soname_and_run_path(home: Path) -> None:
+    plan = make_plan(Request(target="linux-armhf", tls="none", libs="shared"))
+    library = {
+        "file": "lib/libpj.so.2",
+        "sha256": "ab" * 32,
+        "soname": "libpj.so.2",
+        "runpath": ["$ORIGIN"],
+        "needed": ["libc.so.6"],
+        "links": ["libpj.so"],
+    }
+    text = make_sbom(plan, "2.17", 0, [library])
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    data = json.loads(text)
+    files = [c for c in data["components"] if c["type"] == "file"]
+    assert [f["name"] for f in files] == ["lib/libpj.so.2"]
+    assert files[0]["hashes"] == [{"alg": "SHA-256", "content": "ab" * 32}]
+    props = {(x["name"], x["value"]) for x in files[0]["properties"]}
+    assert props == {
+        ("pjbuild:soname", "libpj.so.2"),
+        ("pjbuild:runpath", "$ORIGIN"),
+        ("pjbuild:link", "libpj.so"),
+    }
+    artifact = data["metadata"]["component"]
+    assert {"name": "pjbuild:libs", "value": "shared"} in artifact["properties"]
+    depends = next(d for d in data["dependencies"] if d["ref"] == "artifact")["dependsOn"]
+    assert "file:lib/libpj.so.2" in depends

@@ -81,9 +81,18 @@ def test_create_command_is_offline_and_carries_binary_options(tmp_path: Path) ->
     assert "-o:h=pjproject/*:opus=False" in argv
     assert "-o:h=pjproject/*:deps_from=default" in argv
     assert "-o:h=pjproject/*:engine=default" in argv  # the target's engine
+    assert "-o:h=pjproject/*:shared=False" in argv  # static unless --libs shared
     assert "-o:h=pjproject/*:overrides=PJSUA_MAX_CALLS=8;PJ_LOG_MAX_LEVEL=3" in argv
     assert "-c:h=user.pjbuild:tests=quick" in argv  # a conf: not in the package_id
     assert "-c:a=tools.cmake.cmake_layout:test_folder=$TMP" in argv
+
+
+def test_create_command_of_a_shared_library_build(tmp_path: Path) -> None:
+    args = CreateArgs(
+        preset="default", tls="default", features=(), overrides=(), tests="quick", shared=True
+    )
+    argv = create_command(_target("linux-armhf"), "2.17", tmp_path / "p", args)
+    assert "-o:h=pjproject/*:shared=True" in argv
 
 
 def test_overrides_are_canonical() -> None:

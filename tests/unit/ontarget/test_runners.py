@@ -37,3 +37,16 @@ def test_prefix_and_env_from_target_data(tmp_path: Path) -> None:
 
 def test_host_target_is_native() -> None:
     assert runner_for(load_targets()["linux-x86_64"]).describe() == "native"
+
+
+def test_a_loader_path_goes_in_front_of_the_one_the_command_sets(tmp_path: Path) -> None:
+    """qemu's -E LD_LIBRARY_PATH=<sysroot>/lib wins over the environment: a shared-library
+    build's path goes in front of it there; a native runner gets it in its environment."""
+    armhf = runner_for(load_targets()["linux-armhf"])
+    extended = armhf.with_env({"LD_LIBRARY_PATH": "/a/prefix/lib"})
+    assert "LD_LIBRARY_PATH=/a/prefix/lib:/usr/arm-linux-gnueabihf/lib" in extended.prefix
+    assert "LD_LIBRARY_PATH" not in dict(extended.env)
+    native = PrefixRunner("native", (), ()).with_env({"LD_LIBRARY_PATH": str(tmp_path)})
+    done = native.run(["sh", "-c", "echo $LD_LIBRARY_PATH"], tmp_path, 10)
+    assert done.output.strip() == str(tmp_path)
+    assert PrefixRunner("native", (), ()).with_env({}) == PrefixRunner("native", (), ())
