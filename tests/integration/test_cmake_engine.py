@@ -113,6 +113,9 @@ def test_upstreams_ctest_is_run_and_recorded(pjb: Pjbuild) -> None:
     names = {t["name"] for t in ctest["tests"]}
     assert {"pjlib-test", "pjlib-util-test", "pjnath-test", "pjmedia-test", "pjsip-test"} <= names
     assert all(t["status"] in ("passed", "failed", "timeout") for t in ctest["tests"])
+    # patch 0028: pjmedia-test runs in pjmedia/build, where its data files are
+    status = {t["name"]: t["status"] for t in ctest["tests"]}
+    assert status["pjmedia-test"] == "passed" and status["pjsua2-test"] == "passed"
     assert ctest["timeout_s"] == 120 and ctest["isolation"] == "netns"
     refused = pjb.run("build", "--target", "host", "--ctest", "--tests", "none")
     assert refused.returncode == 2 and "only the cmake engine" in refused.stderr
