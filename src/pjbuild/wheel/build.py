@@ -55,7 +55,14 @@ EXCLUDE = "PJ_EXCLUDE_PJSUA2"
 
 
 def check_plan(plan: BuildPlan) -> None:
-    """A wheel wraps pjsua2: refuse, before anything is built, a configuration without it."""
+    """A wheel wraps pjsua2, linked statically into its module: refuse, before anything is
+    built, a configuration without pjsua2 or with shared libraries."""
+    if plan.shared_libs:
+        raise ConfigError(
+            f"a pjsua2 wheel links pjproject's static libraries into its module, not --libs "
+            f"{plan.libs} ones",
+            hint="leave out --libs (or pass --libs static)",
+        )
     if plan.config.value(EXCLUDE) is True:
         origin = dict(plan.config.origins).get(EXCLUDE)
         who = f"preset '{plan.preset.name}'" if origin == "preset" else "--set"

@@ -73,6 +73,13 @@ def test_configurations_without_pjsua2_are_refused_before_building(home: Path) -
         check_plan(by_set)
 
 
+def test_a_shared_library_wheel_is_refused_before_building(home: Path) -> None:
+    shared = make_plan(Request(target="linux-aarch64", libs="shared", tests="none"))
+    with pytest.raises(ConfigError, match="links pjproject's static libraries") as exc:
+        check_plan(shared)
+    assert exc.value.hint == "leave out --libs (or pass --libs static)"
+
+
 def test_artifact_without_the_pjsua2_library_is_refused(tmp_path: Path) -> None:
     swig = tmp_path / "prefix" / "share" / "pjproject" / "swig"
     swig.mkdir(parents=True)
