@@ -113,6 +113,9 @@ class BuildPlan:
     request: Request = field(default_factory=Request, repr=False, compare=False)
     engine: str = "autotools"  # the build engine that runs (pjbuild.engines)
     libs: str = "static"  # the library kind (configure.toml [libs]; in configure_args too)
+    # the variable the target's loader searches for the kind's libraries ([libs] loader_path;
+    # "" for static ones)
+    loader_path: str = ""
 
     def inputs(self) -> dict[str, Any]:
         """The inputs that change the artifact's bytes (hashed into the digest)."""
@@ -192,14 +195,13 @@ class BuildPlan:
     def shared_libs(self) -> bool:
         """The libraries are shared objects the loader finds at run time (a kind with a
         loader_path): the install gives them relative run paths (pjbuild.engines.runpath)."""
-        return bool(load_configure_data()["libs"][self.libs].get("loader_path"))
+        return bool(self.loader_path)
 
     def loader_env(self, prefix: Path) -> dict[str, str]:
         """What the target's dynamic loader needs to run the artifact's in-tree programs (the
         tests, the probe) against the shared libraries installed in ``prefix``: nothing for
         static libraries."""
-        var = load_configure_data()["libs"][self.libs].get("loader_path", "")
-        return {var: str(prefix / "lib")} if var else {}
+        return {self.loader_path: str(prefix / "lib")} if self.loader_path else {}
 
     def configure_command(self) -> list[str]:
         """configure's command line (autotools), or cmake's with the cache entries (cmake:
@@ -551,6 +553,7 @@ def make_plan(req: Request) -> BuildPlan:
             request=req,
             engine=engine,
             libs=req.libs,
+            loader_path=data["libs"][req.libs].get("loader_path", ""),
         )
     )
 

@@ -9,9 +9,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from pjbuild.core import elf
 from pjbuild.core.errors import VerificationError
-from pjbuild.engines.runpath import RUNPATHS, dynamic_files
+from pjbuild.engines.runpath import dynamic_files
 
 ORIGIN = "$ORIGIN"
 
@@ -20,13 +19,10 @@ def shared_libraries(prefix: Path) -> list[dict[str, Any]]:
     """Each shared library under prefix/lib (a real file, not a link): its file, sha256, SONAME,
     run path, needed libraries and the links that point to it (libpj.so -> libpj.so.2)."""
     out: list[dict[str, Any]] = []
-    for path in dynamic_files(prefix / "lib", recursive=True):
-        info = elf.dynamic(path)
-        assert info is not None  # dynamic_files keeps only these
+    for path, info in dynamic_files(prefix / "lib", recursive=True):
+        real = path.resolve()
         links = sorted(
-            p.name
-            for p in path.parent.iterdir()
-            if p.is_symlink() and p.resolve() == path.resolve()
+            p.name for p in path.parent.iterdir() if p.is_symlink() and p.resolve() == real
         )
         out.append(
             {
@@ -61,15 +57,19 @@ def check_relocatable(prefix: Path) -> list[dict[str, Any]]:
                 hint="programs linked with it would not find it, or would take an incompatible "
                 "version; see the library's link step in logs/build.log",
             )
-    for folder in RUNPATHS:
-        for path in dynamic_files(prefix / folder, recursive=True):
-            info = elf.dynamic(path)
-            outside = [p for p in (info.runpath if info else ()) if not p.startswith(ORIGIN)]
-            if outside:
-                raise VerificationError(
-                    f"{path.relative_to(prefix)} searches {':'.join(outside)} for libraries: "
-                    "a run path outside the prefix (it would not load once moved)",
-                    hint="pjbuild.engines.runpath sets $ORIGIN run paths after the install; "
-                    "see logs/build.log",
-                )
+    # lib/'s files are the libraries read above; then bin/'s programs
+    searched = [(e["file"], e["runpath"]) for e in libraries]
+    searched += [
+        (path.relative_to(prefix).as_posix(), info.runpath)
+        for path, info in dynamic_files(prefix / "bin", recursive=True)
+    ]
+    for file, runpath in searched:
+        outside = [p for p in runpath if not p.startswith(ORIGIN)]
+        if outside:
+            raise VerificationError(
+                f"{file} searches {':'.join(outside)} for libraries: "
+                "a run path outside the prefix (it would not load once moved)",
+                hint="pjbuild.engines.runpath sets $ORIGIN run paths after the install; "
+                "see logs/build.log",
+            )
     return libraries

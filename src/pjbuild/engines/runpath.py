@@ -19,16 +19,18 @@ from pjbuild.core.procs import find_tool
 RUNPATHS = {"lib": "$ORIGIN", "bin": "$ORIGIN/../lib"}
 
 
-def dynamic_files(folder: Path, *, recursive: bool = False) -> list[Path]:
+def dynamic_files(folder: Path, *, recursive: bool = False) -> list[tuple[Path, elf.Dynamic]]:
     """The dynamic ELF files in ``folder`` (``recursive``: in its subfolders too, such as the
-    cmake engine's lib/pjproject/third_party), each once (no symlinks)."""
+    cmake engine's lib/pjproject/third_party), each once (no symlinks), with their dynamic
+    sections (read once)."""
     if not folder.is_dir():
         return []
-    return [
-        p
-        for p in sorted(folder.rglob("*") if recursive else folder.iterdir())
-        if p.is_file() and not p.is_symlink() and elf.dynamic(p) is not None
-    ]
+    found = []
+    for path in sorted(folder.rglob("*") if recursive else folder.iterdir()):
+        info = elf.dynamic(path) if path.is_file() and not path.is_symlink() else None
+        if info is not None:
+            found.append((path, info))
+    return found
 
 
 def set_runpaths(prefix: Path) -> list[Path]:
@@ -42,7 +44,7 @@ def set_runpaths(prefix: Path) -> list[Path]:
         )
     changed: list[Path] = []
     for folder, runpath in RUNPATHS.items():
-        for path in dynamic_files(prefix / folder):
+        for path, _ in dynamic_files(prefix / folder):
             proc = subprocess.run(
                 [patchelf, "--set-rpath", runpath, str(path)],
                 capture_output=True,
