@@ -45,6 +45,8 @@ def one_run(suite: SuiteResult) -> dict[str, Any]:
             f"{r.program}:{r.test}: {r.reason}" for r in suite.results if r.status == "failed"
         ],
         "flaky": [f"{r.program}:{r.test}: {r.reason}" for r in suite.results if r.flaky],
+        # each test's seconds (its last attempt), to set timeouts and estimates from
+        "durations": {f"{r.program}:{r.test}": r.duration_s for r in suite.results},
     }
 
 

@@ -16,8 +16,10 @@ from pjbuild.engines import required_tools
 from pjbuild.inputs.deps import resolve as resolve_deps
 from pjbuild.inputs.registry import load_configure_data
 from pjbuild.inputs.targets import Target
+from pjbuild.inputs.testsuites import load_catalog
 from pjbuild.inputs.tools import binary, used_tools
 from pjbuild.inputs.tree import header_available, load_components
+from pjbuild.ontarget import netns
 from pjbuild.ontarget.runners import emulator_too_old
 from pjbuild.plan import tls_backend
 
@@ -73,6 +75,10 @@ def requirements(
                 tools.get(exe, ""),
             )
         )
+    if target.runner.kind not in load_catalog().parallel.sequential | {"none": ""}:
+        for exe, (package, why) in netns.TOOLS.items():
+            present = shutil.which(exe) is not None
+            reqs.append(Requirement(f"{exe} ({why})", "tool", False, present, package))
     wanted = tls_backend(target, tls, load_configure_data())  # an unknown --tls: exit 2
     chosen = resolve_deps(target, wanted, features, deps_from, "doctor")
     for dep in chosen:

@@ -38,6 +38,19 @@ def test_doctor_lists_what_each_provider_needs(home: Path) -> None:
     )
 
 
+def test_doctor_lists_the_namespace_tools_where_tests_run_at_once(home: Path) -> None:
+    from pjbuild.doctor import requirements
+
+    def optional_tools(target: str) -> dict[str, str]:
+        reqs = requirements(TARGETS[target])
+        return {r.what.split()[0]: r.package for r in reqs if r.kind == "tool" and not r.required}
+
+    wanted = {"unshare": "util-linux", "nsenter": "util-linux", "ip": "iproute2"}
+    assert wanted.items() <= optional_tools("linux-x86_64").items()
+    assert wanted.items() <= optional_tools("linux-armhf").items()
+    assert not wanted.keys() & optional_tools("windows-mingw-x86_64").keys()  # one at a time
+
+
 def test_doctor_lists_what_wheels_need(home: Path) -> None:
     cross = {r.what: r for r in wheel_requirements(_target("linux-aarch64"))}
     assert "mmdebstrap" in cross and cross["mmdebstrap"].package == "mmdebstrap"

@@ -62,12 +62,14 @@ UNITTEST = Harness("unittest", description="pjlib's unit-test framework")
 class Parallel:
     """How a suite's tests run at once ([parallel]): per runner kind, test processes per core
     (``per_core``) or one at a time and why (``sequential``); tests that run alone and why
-    (``exclusive``); seconds a test takes natively where no earlier run recorded it
+    (``exclusive``); tests whose namespace also needs an address other than loopback and why
+    (``needs_address``); seconds a test takes natively where no earlier run recorded it
     (``estimates``, "program:test" or "program:*"; else ``default_estimate``)."""
 
     per_core: dict[str, float] = field(default_factory=dict)
     sequential: dict[str, str] = field(default_factory=dict)
     exclusive: dict[str, str] = field(default_factory=dict)
+    needs_address: dict[str, str] = field(default_factory=dict)
     estimates: dict[str, float] = field(default_factory=dict)
     default_estimate: float = 1.0
 
@@ -139,6 +141,7 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
         per_core={k: per_core.number(k, 1.0) for k in per_core.data},
         sequential=dict(par.pairs("sequential")),
         exclusive=dict(par.pairs("exclusive")),
+        needs_address=dict(par.pairs("needs_address")),
         estimates={k: estimates.number(k, 1.0) for k in estimates.data},
         default_estimate=par.number("default_estimate", 1.0),
     )

@@ -7,6 +7,11 @@ enter it with ``nsenter``, which joins the namespaces and runs the program in pl
 for network and user namespaces), so a runner's timeout still kills the program's process
 group. Two processes of one test (the two ends of a call) share one namespace; tests that bind
 the same fixed ports run at once in different ones, and no test packet can leave 127.0.0.1.
+
+A test that needs an address other than loopback (ICE gathers host candidates from the
+interfaces and skips loopback) gets a namespace with a veth pair whose both ends are inside it,
+one end holding ``ADDRESS`` (TEST-NET-1, RFC 5737): the address exists, a packet sent to it
+still never leaves the namespace, and no route leads anywhere else.
 """
 
 from __future__ import annotations
@@ -28,12 +33,27 @@ from pjbuild.core import procs
 from pjbuild.ontarget.runners import PrefixRunner
 
 READY = b"ready\n"
+# the address a test's namespace gets when it needs one besides loopback, on one end of a veth
+# pair whose other end is in the same namespace
+ADDRESS = "192.0.2.1/24"
+PAIR = ("pj0", "pj1")
+# an address no namespace of ours may reach (TEST-NET-2: outside ADDRESS's /24); a route to it
+# means a real network
+OUTSIDE = "198.51.100.1"
 # how to allow namespaces where the kernel refuses them, for the one line that says why not
 ALLOW_HINT = (
     "run as root, or allow unprivileged user namespaces (sysctl "
     "kernel.unprivileged_userns_clone=1; Ubuntu 24.04: "
     "kernel.apparmor_restrict_unprivileged_userns=0)"
 )
+
+
+# the programs namespaces need, their Debian packages and what for (pjbuild doctor lists them)
+TOOLS = {
+    "unshare": ("util-linux", "tests at once, each in a network namespace of its own"),
+    "nsenter": ("util-linux", "tests at once, each in a network namespace of its own"),
+    "ip": ("iproute2", "the address of the namespaces of tests that need one (ICE)"),
+}
 
 
 class NamespaceError(RuntimeError):
@@ -56,13 +76,15 @@ def _holder_env() -> dict[str, str]:
 
 
 class Namespace:
-    """One loopback-only network namespace, held open until close()."""
+    """One loopback-only network namespace, held open until close(); with ``address`` (a CIDR
+    such as ADDRESS) it also holds a veth pair with that address, both ends inside."""
 
-    def __init__(self) -> None:
+    def __init__(self, address: str = "") -> None:
         nsenter = shutil.which("nsenter")
         if not nsenter:
             raise NamespaceError("`nsenter` (util-linux) is not installed")
-        argv = unshare_argv([sys.executable, "-m", "pjbuild.ontarget.netns"])
+        holder = [sys.executable, "-m", "pjbuild.ontarget.netns", *([address] if address else [])]
+        argv = unshare_argv(holder)
         self._proc = procs.spawn(
             argv,
             env=_holder_env(),
@@ -101,9 +123,10 @@ class Namespace:
 
 
 @contextlib.contextmanager
-def isolated(runner: PrefixRunner) -> Iterator[PrefixRunner]:
-    """``runner`` with its programs in a namespace of their own, for the ``with`` block."""
-    ns = Namespace()
+def isolated(runner: PrefixRunner, address: str = "") -> Iterator[PrefixRunner]:
+    """``runner`` with its programs in a namespace of their own (holding ``address`` too when
+    given), for the ``with`` block."""
+    ns = Namespace(address)
     try:
         yield replace(runner, prefix=(*ns.prefix, *runner.prefix), kind=runner.kind)
     finally:
@@ -133,26 +156,48 @@ def loopback_up() -> None:
         fcntl.ioctl(s, siocsifflags, struct.pack("16sh14x", b"lo", flags | iff_up))
 
 
-def loopback_only() -> str:
-    """'' when only loopback is reachable here, else why not."""
+def add_address(address: str) -> None:
+    """Create the veth pair (both ends here), give its first end ``address`` and bring both up,
+    with iproute2's ``ip``; NamespaceError says why not."""
+    ip = shutil.which("ip")
+    if not ip:
+        raise NamespaceError("`ip` is not installed (install iproute2): it adds the address")
+    first, second = PAIR
+    for args in (
+        ["link", "add", first, "type", "veth", "peer", "name", second],
+        ["addr", "add", address, "dev", first],
+        ["link", "set", first, "up"],
+        ["link", "set", second, "up"],
+    ):
+        done = subprocess.run([ip, *args], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise NamespaceError(f"ip {' '.join(args)}: {done.stderr.strip()}")
+
+
+def contained(links: tuple[str, ...] = ()) -> str:
+    """'' when this namespace's interfaces are lo and ``links`` (the pair, made here) and no
+    route leads elsewhere, else why not."""
     names = [name for _, name in socket.if_nameindex()]
-    if names != ["lo"]:
-        return f"network interfaces other than lo: {', '.join(n for n in names if n != 'lo')}"
+    others = [n for n in names if n != "lo" and n not in links]
+    if others:
+        return f"network interfaces other than lo: {', '.join(others)}"
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
-            s.connect(("192.0.2.1", 9))  # TEST-NET-1: a route to it means a real network
+            s.connect((OUTSIDE, 9))
         except OSError:
             return ""
-    return "a non-loopback address is reachable"
+    return "an address outside the namespace is reachable"
 
 
-def _hold() -> int:
+def _hold(address: str) -> int:
     try:
         loopback_up()
-    except OSError as exc:
-        print(f"cannot bring lo up: {exc}", flush=True)
+        if address:
+            add_address(address)
+    except (OSError, NamespaceError) as exc:
+        print(f"cannot set the namespace up: {exc}", flush=True)
         return 1
-    why = loopback_only()
+    why = contained(PAIR if address else ())
     if why:
         print(why, flush=True)
         return 1
@@ -163,4 +208,4 @@ def _hold() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_hold())
+    raise SystemExit(_hold(sys.argv[1] if len(sys.argv) > 1 else ""))

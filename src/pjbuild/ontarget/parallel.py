@@ -36,10 +36,11 @@ class Concurrency:
         return {"jobs": self.jobs, "isolation": self.isolation, "why": self.why}
 
     @contextlib.contextmanager
-    def enter(self, runner: Runner) -> Iterator[Runner]:
-        """The runner one test uses: in a namespace of its own when isolated."""
+    def enter(self, runner: Runner, address: bool = False) -> Iterator[Runner]:
+        """The runner one test uses: in a namespace of its own when isolated, holding an
+        address other than loopback too (netns.ADDRESS) when ``address``."""
         if self.isolation == ISOLATION and isinstance(runner, PrefixRunner):
-            with netns.isolated(runner) as inside:
+            with netns.isolated(runner, netns.ADDRESS if address else "") as inside:
                 yield inside
         else:
             yield runner

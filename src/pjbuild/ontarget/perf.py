@@ -629,7 +629,7 @@ def _inner(spec_file: Path) -> int:
     result_file = Path(spec.work) / "result.json"
     try:
         netns.loopback_up()
-        why = netns.loopback_only()
+        why = netns.contained()
         if why:
             raise PerfError(f"refusing to run pjsip-perf: {why}")
         conditions = settle()

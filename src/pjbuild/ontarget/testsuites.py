@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from pjbuild.inputs.targets import Target
 from pjbuild.inputs.testsuites import Harness, Program, Suite, TestCatalog
+from pjbuild.ontarget import netns
 from pjbuild.ontarget.parallel import Concurrency
 from pjbuild.ontarget.runners import Completed, Runner
 from pjbuild.ontarget.schedule import Job, run_jobs
@@ -302,8 +303,12 @@ def _run_planned(
         key = f"{p.program}:{p.test}"
 
         def run() -> TestResult:
-            with conc.enter(runner) as inside:
-                return p.run(inside)
+            try:
+                with conc.enter(runner, key in catalog.parallel.needs_address) as inside:
+                    return p.run(inside)
+            except netns.NamespaceError as exc:
+                why = f"its network namespace could not be made: {exc}"
+                return TestResult(p.program, p.test, "failed", reason=why)
 
         estimate = durations.get(key) or catalog.parallel.estimate(p.program, p.test) * factor
         return Job(key, run, estimate, key in catalog.parallel.exclusive)

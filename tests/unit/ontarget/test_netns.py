@@ -48,6 +48,46 @@ def test_a_namespace_has_only_loopback_and_its_own_ports() -> None:
         assert out[:2] == ["['lo']", "no route"], out
 
 
+ADDRESS_PROBE = (
+    "import socket; print(sorted(n for _, n in socket.if_nameindex()));"
+    "u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('192.0.2.1', 0));"
+    "u.sendto(b'x', u.getsockname()); u.settimeout(5); print(u.recv(1));"
+    "o=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+    f"try:\n o.connect(({netns.OUTSIDE!r}, 9)); print('routed')\n"
+    "except OSError: print('no route')\n"
+)
+
+
+def test_a_namespace_with_an_address_keeps_its_packets_inside() -> None:
+    """A test that needs an address other than loopback (ICE) gets 192.0.2.1 on one end of a
+    veth pair whose other end is in the same namespace: a packet to it comes back, and nothing
+    outside is reachable."""
+    ns = netns.Namespace(netns.ADDRESS)
+    try:
+        out = subprocess.run(
+            [*ns.prefix, sys.executable, "-c", ADDRESS_PROBE],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        ns.close()
+    assert out.stdout.split("\n")[:3] == ["['lo', 'pj0', 'pj1']", "b'x'", "no route"], out.stderr
+
+
+def test_without_ip_the_address_cannot_be_added_and_says_which_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for tool in ("unshare", "nsenter"):
+        found = shutil.which(tool)
+        assert found, tool
+        (tmp_path / tool).symlink_to(found)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(netns.NamespaceError, match=r"`ip` is not installed \(install iproute2\)"):
+        netns.Namespace(netns.ADDRESS)
+    netns.Namespace().close()  # a loopback-only one needs no `ip`
+
+
 def test_refused_namespaces_mean_one_test_at_a_time_and_say_why(tmp_path: Path) -> None:
     """The kernel refuses new network namespaces (max_net_namespaces = 0, set in a user
     namespace made for this test): one test at a time, one line saying why and how to allow

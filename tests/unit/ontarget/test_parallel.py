@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from pjbuild.inputs.targets import load_targets
@@ -136,6 +137,42 @@ def test_concurrent_tests_need_their_own_namespaces(tmp_path: Path) -> None:
     )
     assert clash.count("failed") >= 1
     assert any("Address already in use" in r.reason or r.status == "failed" for r in clash.results)
+
+
+# a stand-in ICE test: binds UDP 192.0.2.1 (a host candidate), which only a namespace holding
+# that address has
+ADDRESS_SCRIPT = r"""#!{python}
+import socket, sys
+if sys.argv[1] == "--list":
+    print("2 default tests: ice plain")
+    sys.exit(0)
+name = sys.argv[-1]
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("192.0.2.1", 0))
+except OSError as exc:
+    print(f"[ 1/1] {{name}} [Err: -1] [0.0s] bind: {{exc}}")
+    sys.exit(1)
+print(f"[ 1/1] {{name}} [OK] [0.0s]")
+"""
+
+
+def test_a_test_the_data_says_needs_an_address_gets_one(tmp_path: Path) -> None:
+    tree, catalog = _port_tree(tmp_path)
+    exe = tmp_path / "tree" / "pjlib" / "bin" / "pjlib-test-fake"
+    exe.write_text(ADDRESS_SCRIPT.format(python=sys.executable))
+    catalog = replace(
+        catalog,
+        suites={"s": Suite("s", "", False, (("pjlib-test", ("ice", "plain")),))},
+        parallel=Parallel(needs_address={"pjlib-test:ice": "host candidates"}),
+    )
+    result = run_suite(
+        "s", tree, NATIVE, HOST, catalog, tmp_path / "logs", concurrency=Concurrency(2, "netns")
+    )
+    status = {r.test: (r.status, r.reason) for r in result.results}
+    assert status["ice"][0] == "passed", status
+    assert status["plain"][0] == "failed" and "Cannot assign requested address" in str(
+        next(iter((tmp_path / "logs").rglob("*plain*"))).read_text()
+    ), status
 
 
 def test_durations_come_from_the_newest_manifests_of_the_target(tmp_path: Path) -> None:
