@@ -61,17 +61,22 @@ UNITTEST = Harness("unittest", description="pjlib's unit-test framework")
 @dataclass(frozen=True)
 class Parallel:
     """How a suite's tests run at once ([parallel]): per runner kind, test processes per core
-    (``per_core``) or one at a time and why (``sequential``); tests that run alone and why
-    (``exclusive``); tests whose namespace also needs an address other than loopback and why
-    (``needs_address``); seconds a test takes natively where no earlier run recorded it
+    (``per_core``) or one at a time and why (``sequential``); tests that run alone under a
+    runner kind and why (``exclusive``: kind -> "program:test" -> why); tests whose namespace
+    also needs an address other than loopback and why (``needs_address``); seconds a test
+    takes natively where no earlier run recorded it
     (``estimates``, "program:test" or "program:*"; else ``default_estimate``)."""
 
     per_core: dict[str, float] = field(default_factory=dict)
     sequential: dict[str, str] = field(default_factory=dict)
-    exclusive: dict[str, str] = field(default_factory=dict)
+    exclusive: dict[str, dict[str, str]] = field(default_factory=dict)
     needs_address: dict[str, str] = field(default_factory=dict)
     estimates: dict[str, float] = field(default_factory=dict)
     default_estimate: float = 1.0
+
+    def exclusive_for(self, kind: str) -> dict[str, str]:
+        """The tests that run alone under a runner of this kind, and why."""
+        return self.exclusive.get(kind, {})
 
     def estimate(self, program: str, test: str) -> float:
         found = self.estimates.get(f"{program}:{test}", self.estimates.get(f"{program}:*"))
@@ -135,12 +140,21 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
         )
     timeouts = top.sub("timeouts", {})
     par = top.sub("parallel", {})
+    from pjbuild.inputs.targets import RUNNER_KINDS  # targets' registry loads this module
+
+    exclusive = par.sub("exclusive", {})
+    for kind in exclusive.data:
+        if kind not in RUNNER_KINDS:
+            raise ConfigError(
+                f"{exclusive.origin(kind)}: parallel.exclusive.{kind}: not a runner kind",
+                hint=f"runner kinds: {', '.join(RUNNER_KINDS)}",
+            )
     per_core = par.sub("per_core", {})
     estimates = par.sub("estimates", {})
     parallel = Parallel(
         per_core={k: per_core.number(k, 1.0) for k in per_core.data},
         sequential=dict(par.pairs("sequential")),
-        exclusive=dict(par.pairs("exclusive")),
+        exclusive={kind: dict(exclusive.pairs(kind)) for kind in exclusive.data},
         needs_address=dict(par.pairs("needs_address")),
         estimates={k: estimates.number(k, 1.0) for k in estimates.data},
         default_estimate=par.number("default_estimate", 1.0),

@@ -311,7 +311,7 @@ def _run_planned(
                 return TestResult(p.program, p.test, "failed", reason=why)
 
         estimate = durations.get(key) or catalog.parallel.estimate(p.program, p.test) * factor
-        return Job(key, run, estimate, key in catalog.parallel.exclusive)
+        return Job(key, run, estimate, key in catalog.parallel.exclusive_for(runner.kind))
 
     def finished(_: Job[TestResult], item: TestResult) -> None:
         if progress:

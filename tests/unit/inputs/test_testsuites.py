@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pjbuild.inputs.sources import load_versions
 from pjbuild.inputs.testsuites import load_catalog
 from pjbuild.ontarget.testsuites import parse_list
@@ -36,3 +38,17 @@ def test_every_versions_test_harness_is_described() -> None:
     # the DO_TEST harness needs pjbuild's patch that selects a test by name
     for name in ("2.15.1", "2.14.1"):
         assert any(p.file.name.startswith("0013-") for p in VERSIONS[name].patches)
+
+
+def test_exclusive_tests_are_per_runner_kind(tmp_path: Path) -> None:
+    from pjbuild.core.errors import ConfigError
+
+    assert "pjlib-test:thread_test" in CATALOG.parallel.exclusive_for("wine")
+    assert CATALOG.parallel.exclusive_for("native") == {}
+    bad = tmp_path / "testsuites.toml"
+    bad.write_text(
+        "[programs.p]\nmodule = 'pjlib'\n[suites.s]\n[suites.s.tests]\np = ['t']\n"
+        "[parallel.exclusive]\nwin = { 'p:t' = 'why' }\n"
+    )
+    with pytest.raises(ConfigError, match=r"parallel\.exclusive\.win: not a runner kind"):
+        load_catalog(bad)

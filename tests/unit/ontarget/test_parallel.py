@@ -13,6 +13,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from pjbuild.inputs.targets import load_targets
 from pjbuild.inputs.testsuites import Parallel, Program, Suite, TestCatalog, load_catalog
 from pjbuild.ontarget import parallel
@@ -31,8 +33,12 @@ def test_defaults_follow_the_cores_and_the_runner() -> None:
     assert (native.jobs, native.isolation) == (round(2 * data.per_core["native"]), "netns")
     qemu = choose(PrefixRunner("qemu", ("qemu-arm",), ()), data, None, ncores=2)
     assert qemu.jobs == round(2 * data.per_core["qemu"]) < native.jobs
-    wine = choose(PrefixRunner("wine", ("wine",), ()), data, None, ncores=2)
-    assert (wine.jobs, wine.isolation) == (1, "none") and wine.why.startswith("wine runner: ")
+    wine_runner = PrefixRunner("wine", ("wine",), ())
+    wine = choose(wine_runner, data, None, ncores=2)
+    assert (wine.jobs, wine.isolation) == (round(2 * data.per_core["wine"]), "netns")
+    held = replace(data, sequential={"wine": "measured flaky"})
+    one = choose(wine_runner, held, None, ncores=2)
+    assert (one.jobs, one.isolation, one.why) == (1, "none", "wine runner: measured flaky")
     assert choose(NATIVE, data, 1) == Concurrency(1, "none", "")
     assert choose(NATIVE, data, 5).jobs == 5
 
@@ -206,3 +212,32 @@ def test_durations_come_from_the_newest_manifests_of_the_target(tmp_path: Path) 
     )
     assert len(cache.recent_manifests("linux-armhf", newest=3)) == 1
     assert parallel.cores() >= 1
+
+
+def test_a_namespace_that_cannot_be_made_fails_its_test_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel refusing one namespace mid-suite (here: a stand-in that raises) fails that
+    test, naming why; the others still run and nothing is left running."""
+    from pjbuild.ontarget import netns
+
+    tree, catalog = _port_tree(tmp_path)
+    real = netns.Namespace
+    made: list[str] = []
+
+    def flaky_namespace(address: str = "") -> netns.Namespace:
+        made.append(address)
+        if len(made) == 2:
+            raise netns.NamespaceError("unshare: unshare failed: No space left on device")
+        return real(address)
+
+    monkeypatch.setattr(netns, "Namespace", flaky_namespace)
+    result = run_suite(
+        "s", tree, NATIVE, HOST, catalog, tmp_path / "logs", concurrency=Concurrency(1, "netns")
+    )
+    assert sorted(r.status for r in result.results) == ["failed", "passed", "passed", "passed"]
+    assert len(made) == 4
+    failed = next(r for r in result.results if r.status == "failed")
+    assert failed.reason == (
+        "its network namespace could not be made: unshare: unshare failed: No space left on device"
+    )
