@@ -58,12 +58,18 @@ class Harness:
 UNITTEST = Harness("unittest", description="pjlib's unit-test framework")
 
 
+# the networks a test's namespace can have (pjbuild.ontarget.netns makes them)
+LOOPBACK, WITH_ADDRESS, BLACKHOLE = "loopback", "address", "blackhole"
+NETWORKS = (LOOPBACK, WITH_ADDRESS, BLACKHOLE)
+
+
 @dataclass(frozen=True)
 class Parallel:
     """How a suite's tests run at once ([parallel]): per runner kind, test processes per core
     (``per_core``) or one at a time and why (``sequential``); tests that run alone under a
     runner kind and why (``exclusive``: kind -> "program:test" -> why); tests whose namespace
-    also needs an address other than loopback and why (``needs_address``); seconds a test
+    also needs an address other than loopback and why (``needs_address``), or a network where
+    other addresses are routed and silent (``needs_blackhole``); seconds a test
     takes natively where no earlier run recorded it
     (``estimates``, "program:test" or "program:*"; else ``default_estimate``)."""
 
@@ -71,8 +77,15 @@ class Parallel:
     sequential: dict[str, str] = field(default_factory=dict)
     exclusive: dict[str, dict[str, str]] = field(default_factory=dict)
     needs_address: dict[str, str] = field(default_factory=dict)
+    needs_blackhole: dict[str, str] = field(default_factory=dict)
     estimates: dict[str, float] = field(default_factory=dict)
     default_estimate: float = 1.0
+
+    def network(self, key: str) -> str:
+        """The network of the namespace of a test ("program:test"), one of NETWORKS."""
+        if key in self.needs_blackhole:
+            return BLACKHOLE
+        return WITH_ADDRESS if key in self.needs_address else LOOPBACK
 
     def exclusive_for(self, kind: str) -> dict[str, str]:
         """The tests that run alone under a runner of this kind, and why."""
@@ -156,6 +169,7 @@ def load_catalog(path: Path | None = None) -> TestCatalog:
         sequential=dict(par.pairs("sequential")),
         exclusive={kind: dict(exclusive.pairs(kind)) for kind in exclusive.data},
         needs_address=dict(par.pairs("needs_address")),
+        needs_blackhole=dict(par.pairs("needs_blackhole")),
         estimates={k: estimates.number(k, 1.0) for k in estimates.data},
         default_estimate=par.number("default_estimate", 1.0),
     )

@@ -8,10 +8,18 @@ for network and user namespaces), so a runner's timeout still kills the program'
 group. Two processes of one test (the two ends of a call) share one namespace; tests that bind
 the same fixed ports run at once in different ones, and no test packet can leave 127.0.0.1.
 
-A test that needs an address other than loopback (ICE gathers host candidates from the
-interfaces and skips loopback) gets a namespace with a veth pair whose both ends are inside it,
-one end holding ``ADDRESS`` (TEST-NET-1, RFC 5737): the address exists, a packet sent to it
-still never leaves the namespace, and no route leads anywhere else.
+A namespace's network is one of NETWORKS:
+  loopback   lo alone (most tests)
+  address    also a veth pair whose both ends are inside it, one end holding ``ADDRESS``
+             (TEST-NET-1, RFC 5737), for tests that need an address other than loopback (ICE
+             gathers host candidates from the interfaces and skips loopback); no route leads
+             anywhere else
+  blackhole  the pair and address, and a default route through it to a gateway whose
+             hardware address no interface has: a packet to any other address (upstream's
+             tests send to "random, unreachable" ones such as 10.187.27.172) goes out and is
+             dropped unanswered, as on a network where that host is silent, instead of failing
+             at once with "Network is unreachable"
+In each, no packet can leave the namespace: its only interfaces are lo and the pair.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from functools import cache
 from pathlib import Path
 
 from pjbuild.core import procs
+from pjbuild.inputs.testsuites import BLACKHOLE, LOOPBACK, NETWORKS
 from pjbuild.ontarget.runners import PrefixRunner
 
 READY = b"ready\n"
@@ -37,6 +46,9 @@ READY = b"ready\n"
 # pair whose other end is in the same namespace
 ADDRESS = "192.0.2.1/24"
 PAIR = ("pj0", "pj1")
+# the blackhole's gateway: on the pair's subnet, with a hardware address no interface has, so
+# the other end of the pair receives what is sent to it and drops it (not addressed to it)
+GATEWAY = ("192.0.2.2", "02:00:00:00:00:01")
 # an address no namespace of ours may reach (TEST-NET-2: outside ADDRESS's /24); a route to it
 # means a real network
 OUTSIDE = "198.51.100.1"
@@ -52,7 +64,7 @@ ALLOW_HINT = (
 TOOLS = {
     "unshare": ("util-linux", "tests at once, each in a network namespace of its own"),
     "nsenter": ("util-linux", "tests at once, each in a network namespace of its own"),
-    "ip": ("iproute2", "the address of the namespaces of tests that need one (ICE)"),
+    "ip": ("iproute2", "the address and routes of the namespaces of tests that need them"),
 }
 
 
@@ -76,14 +88,16 @@ def _holder_env() -> dict[str, str]:
 
 
 class Namespace:
-    """One loopback-only network namespace, held open until close(); with ``address`` (a CIDR
-    such as ADDRESS) it also holds a veth pair with that address, both ends inside."""
+    """One network namespace of its own, ``network`` one of NETWORKS, held open until
+    close()."""
 
-    def __init__(self, address: str = "") -> None:
+    def __init__(self, network: str = LOOPBACK) -> None:
+        if network not in NETWORKS:
+            raise ValueError(f"network {network!r} is not one of {', '.join(NETWORKS)}")
         nsenter = shutil.which("nsenter")
         if not nsenter:
             raise NamespaceError("`nsenter` (util-linux) is not installed")
-        holder = [sys.executable, "-m", "pjbuild.ontarget.netns", *([address] if address else [])]
+        holder = [sys.executable, "-m", "pjbuild.ontarget.netns", network]
         argv = unshare_argv(holder)
         self._proc = procs.spawn(
             argv,
@@ -123,10 +137,10 @@ class Namespace:
 
 
 @contextlib.contextmanager
-def isolated(runner: PrefixRunner, address: str = "") -> Iterator[PrefixRunner]:
-    """``runner`` with its programs in a namespace of their own (holding ``address`` too when
-    given), for the ``with`` block."""
-    ns = Namespace(address)
+def isolated(runner: PrefixRunner, network: str = LOOPBACK) -> Iterator[PrefixRunner]:
+    """``runner`` with its programs in a namespace of their own (its network one of
+    NETWORKS), for the ``with`` block."""
+    ns = Namespace(network)
     try:
         yield replace(runner, prefix=(*ns.prefix, *runner.prefix), kind=runner.kind)
     finally:
@@ -156,31 +170,43 @@ def loopback_up() -> None:
         fcntl.ioctl(s, siocsifflags, struct.pack("16sh14x", b"lo", flags | iff_up))
 
 
-def add_address(address: str) -> None:
-    """Create the veth pair (both ends here), give its first end ``address`` and bring both up,
-    with iproute2's ``ip``; NamespaceError says why not."""
+def add_network(network: str) -> None:
+    """Create the veth pair (both ends here), give its first end ADDRESS and bring both up;
+    for the blackhole also the gateway and the default route through it; with iproute2's
+    ``ip``, NamespaceError says why not."""
     ip = shutil.which("ip")
     if not ip:
         raise NamespaceError("`ip` is not installed (install iproute2): it adds the address")
     first, second = PAIR
-    for args in (
+    steps = [
         ["link", "add", first, "type", "veth", "peer", "name", second],
-        ["addr", "add", address, "dev", first],
+        ["addr", "add", ADDRESS, "dev", first],
         ["link", "set", first, "up"],
         ["link", "set", second, "up"],
-    ):
+    ]
+    if network == BLACKHOLE:
+        gateway, lladdr = GATEWAY
+        steps += [
+            ["neigh", "add", gateway, "lladdr", lladdr, "dev", first, "nud", "permanent"],
+            ["route", "add", "default", "via", gateway, "dev", first],
+        ]
+    for args in steps:
         done = subprocess.run([ip, *args], capture_output=True, text=True)
         if done.returncode != 0:
             raise NamespaceError(f"ip {' '.join(args)}: {done.stderr.strip()}")
 
 
-def contained(links: tuple[str, ...] = ()) -> str:
-    """'' when this namespace's interfaces are lo and ``links`` (the pair, made here) and no
-    route leads elsewhere, else why not."""
+def contained(network: str = LOOPBACK) -> str:
+    """'' when this namespace's interfaces are lo and, but for the loopback network, the pair
+    (made here, so both its ends are here), and only the blackhole routes elsewhere (into the
+    pair); else why not."""
+    links = () if network == LOOPBACK else PAIR
     names = [name for _, name in socket.if_nameindex()]
     others = [n for n in names if n != "lo" and n not in links]
     if others:
         return f"network interfaces other than lo: {', '.join(others)}"
+    if network == BLACKHOLE:
+        return ""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
             s.connect((OUTSIDE, 9))
@@ -189,15 +215,15 @@ def contained(links: tuple[str, ...] = ()) -> str:
     return "an address outside the namespace is reachable"
 
 
-def _hold(address: str) -> int:
+def _hold(network: str) -> int:
     try:
         loopback_up()
-        if address:
-            add_address(address)
+        if network != LOOPBACK:
+            add_network(network)
     except (OSError, NamespaceError) as exc:
         print(f"cannot set the namespace up: {exc}", flush=True)
         return 1
-    why = contained(PAIR if address else ())
+    why = contained(network)
     if why:
         print(why, flush=True)
         return 1
@@ -208,4 +234,4 @@ def _hold(address: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_hold(sys.argv[1] if len(sys.argv) > 1 else ""))
+    raise SystemExit(_hold(sys.argv[1] if len(sys.argv) > 1 else LOOPBACK))

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pjbuild.inputs.testsuites import Parallel
+from pjbuild.inputs.testsuites import LOOPBACK, Parallel
 from pjbuild.ontarget import netns
 from pjbuild.ontarget.runners import PrefixRunner, Runner
 
@@ -36,11 +36,11 @@ class Concurrency:
         return {"jobs": self.jobs, "isolation": self.isolation, "why": self.why}
 
     @contextlib.contextmanager
-    def enter(self, runner: Runner, address: bool = False) -> Iterator[Runner]:
-        """The runner one test uses: in a namespace of its own when isolated, holding an
-        address other than loopback too (netns.ADDRESS) when ``address``."""
+    def enter(self, runner: Runner, network: str = LOOPBACK) -> Iterator[Runner]:
+        """The runner one test uses: in a namespace of its own when isolated, its network one
+        of NETWORKS (pjbuild.inputs.testsuites)."""
         if self.isolation == ISOLATION and isinstance(runner, PrefixRunner):
-            with netns.isolated(runner, netns.ADDRESS if address else "") as inside:
+            with netns.isolated(runner, network) as inside:
                 yield inside
         else:
             yield runner

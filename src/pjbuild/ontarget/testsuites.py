@@ -304,7 +304,7 @@ def _run_planned(
 
         def run() -> TestResult:
             try:
-                with conc.enter(runner, key in catalog.parallel.needs_address) as inside:
+                with conc.enter(runner, catalog.parallel.network(key)) as inside:
                     return p.run(inside)
             except netns.NamespaceError as exc:
                 why = f"its network namespace could not be made: {exc}"

@@ -52,3 +52,11 @@ def test_exclusive_tests_are_per_runner_kind(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"parallel\.exclusive\.win: not a runner kind"):
         load_catalog(bad)
+
+
+def test_each_test_has_one_network() -> None:
+    par = CATALOG.parallel
+    assert par.network("pjnath-test:ice_test") == "address"
+    assert par.network("pjsip-test:transport_tcp_test") == "blackhole"
+    assert par.network("pjlib-test:timer_test") == "loopback"
+    assert not par.needs_address.keys() & par.needs_blackhole.keys()

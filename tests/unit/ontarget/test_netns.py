@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pjbuild.inputs.testsuites import BLACKHOLE, WITH_ADDRESS
 from pjbuild.ontarget import netns
 
 SRC = Path(__file__).resolve().parents[3] / "src"
@@ -62,7 +63,7 @@ def test_a_namespace_with_an_address_keeps_its_packets_inside() -> None:
     """A test that needs an address other than loopback (ICE) gets 192.0.2.1 on one end of a
     veth pair whose other end is in the same namespace: a packet to it comes back, and nothing
     outside is reachable."""
-    ns = netns.Namespace(netns.ADDRESS)
+    ns = netns.Namespace(WITH_ADDRESS)
     try:
         out = subprocess.run(
             [*ns.prefix, sys.executable, "-c", ADDRESS_PROBE],
@@ -75,6 +76,46 @@ def test_a_namespace_with_an_address_keeps_its_packets_inside() -> None:
     assert out.stdout.split("\n")[:3] == ["['lo', 'pj0', 'pj1']", "b'x'", "no route"], out.stderr
 
 
+BLACKHOLE_PROBE = r"""
+import errno, select, socket
+print(sorted(n for _, n in socket.if_nameindex()))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.sendto(b"query", ("10.187.27.172", 53))  # upstream's "random, unreachable" DNS server
+u.settimeout(2)
+try:
+    u.recv(1); print("answered")
+except TimeoutError:
+    print("silent")
+except OSError as exc:
+    print("error", exc)
+t = socket.socket()
+t.setblocking(False)
+print(errno.errorcode.get(t.connect_ex(("10.125.36.63", 58517)), "connected"))
+select.select([], [t], [], 4)  # an ICMP error or an answer would end the wait
+print("pending" if t.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 else "failed")
+"""
+
+
+def test_a_blackhole_namespace_routes_other_addresses_into_silence() -> None:
+    """Upstream's tests that send to unreachable addresses (a DNS query to 10.187.27.172, a
+    TCP connect to 10.125.36.63) get what a silent network gives: the send succeeds, no answer
+    and no error come back, the connect stays pending; the packets go into the pair, where no
+    interface takes them."""
+    ns = netns.Namespace(BLACKHOLE)
+    try:
+        out = subprocess.run(
+            [*ns.prefix, sys.executable, "-c", BLACKHOLE_PROBE],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        ns.close()
+    assert out.stdout.split("\n")[:4] == [
+        "['lo', 'pj0', 'pj1']", "silent", "EINPROGRESS", "pending"
+    ], out.stdout + out.stderr  # fmt: skip
+
+
 def test_without_ip_the_address_cannot_be_added_and_says_which_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -84,7 +125,7 @@ def test_without_ip_the_address_cannot_be_added_and_says_which_package(
         (tmp_path / tool).symlink_to(found)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(netns.NamespaceError, match=r"`ip` is not installed \(install iproute2\)"):
-        netns.Namespace(netns.ADDRESS)
+        netns.Namespace(WITH_ADDRESS)
     netns.Namespace().close()  # a loopback-only one needs no `ip`
 
 
