@@ -69,9 +69,9 @@ class Parallel:
     (``per_core``) or one at a time and why (``sequential``); tests that run alone under a
     runner kind and why (``exclusive``: kind -> "program:test" -> why); tests whose namespace
     also needs an address other than loopback and why (``needs_address``), or a network where
-    other addresses are routed and silent (``needs_blackhole``); seconds a test
-    takes natively where no earlier run recorded it
-    (``estimates``, "program:test" or "program:*"; else ``default_estimate``)."""
+    other addresses are routed and silent (``needs_blackhole``); seconds a test takes natively
+    where no earlier run recorded it (``estimates``, "program:test" or "program:*"; else
+    ``default_estimate``)."""
 
     per_core: dict[str, float] = field(default_factory=dict)
     sequential: dict[str, str] = field(default_factory=dict)

@@ -49,6 +49,16 @@ def test_a_namespace_has_only_loopback_and_its_own_ports() -> None:
         assert out[:2] == ["['lo']", "no route"], out
 
 
+def _probe_in(ns: netns.Namespace, probe: str) -> subprocess.CompletedProcess[str]:
+    """Run a Python probe inside ``ns``, then close it."""
+    try:
+        return subprocess.run(
+            [*ns.prefix, sys.executable, "-c", probe], capture_output=True, text=True, timeout=30
+        )
+    finally:
+        ns.close()
+
+
 ADDRESS_PROBE = (
     "import socket; print(sorted(n for _, n in socket.if_nameindex()));"
     "u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('192.0.2.1', 0));"
@@ -63,16 +73,7 @@ def test_a_namespace_with_an_address_keeps_its_packets_inside() -> None:
     """A test that needs an address other than loopback (ICE) gets 192.0.2.1 on one end of a
     veth pair whose other end is in the same namespace: a packet to it comes back, and nothing
     outside is reachable."""
-    ns = netns.Namespace(WITH_ADDRESS)
-    try:
-        out = subprocess.run(
-            [*ns.prefix, sys.executable, "-c", ADDRESS_PROBE],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    finally:
-        ns.close()
+    out = _probe_in(netns.Namespace(WITH_ADDRESS), ADDRESS_PROBE)
     assert out.stdout.split("\n")[:3] == ["['lo', 'pj0', 'pj1']", "b'x'", "no route"], out.stderr
 
 
@@ -101,16 +102,7 @@ def test_a_blackhole_namespace_routes_other_addresses_into_silence() -> None:
     TCP connect to 10.125.36.63) get what a silent network gives: the send succeeds, no answer
     and no error come back, the connect stays pending; the packets go into the pair, where no
     interface takes them."""
-    ns = netns.Namespace(BLACKHOLE)
-    try:
-        out = subprocess.run(
-            [*ns.prefix, sys.executable, "-c", BLACKHOLE_PROBE],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    finally:
-        ns.close()
+    out = _probe_in(netns.Namespace(BLACKHOLE), BLACKHOLE_PROBE)
     assert out.stdout.split("\n")[:4] == [
         "['lo', 'pj0', 'pj1']", "silent", "EINPROGRESS", "pending"
     ], out.stdout + out.stderr  # fmt: skip
